@@ -1,0 +1,110 @@
+// Command simrun runs simulations of virtualized datacenters.
+//
+//	simrun run NAME|FILE [-o DIR] [--seed N] [--set key=value ...] [--quiet]
+//	simrun validate NAME|FILE [--set key=value ...]
+//	simrun list
+//
+// Exit codes: 0 success, 1 the run failed, 2 bad input.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `simrun — a deterministic discrete-event simulator of virtualized datacenters
+
+Usage:
+  simrun run NAME|FILE [-o DIR] [--seed N] [--set key=value ...] [--quiet]
+      Run a scenario (an embedded NAME such as quickstart, or a TOML FILE) and
+      write summary.json, CSV files and plots into DIR (default out/NAME-seedN).
+  simrun validate NAME|FILE [--set key=value ...]
+      Check a scenario and report every problem, without running it.
+  simrun list
+      List the embedded scenarios, placement policies and power models.
+  simrun version
+      Print the build revision.
+
+--set key=value changes a declared scenario parameter (--set hosts=100) or any
+key path (--set placement.policy=best-fit --set host_group.0.count=20).
+
+Exit codes: 0 success, 1 the run failed, 2 bad input.
+`
+
+// inputError marks problems with what the user gave us (exit code 2).
+type inputError struct{ err error }
+
+func (e inputError) Error() string { return e.err.Error() }
+func (e inputError) Unwrap() error { return e.err }
+
+func badInput(format string, a ...any) error { return inputError{fmt.Errorf(format, a...)} }
+
+func main() {
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// realMain runs the CLI and returns its exit code.
+func realMain(args []string, stdout, stderr io.Writer) int {
+	err := dispatch(args, stdout, stderr)
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintln(stderr, "simrun:", err)
+	if isInputError(err) {
+		return 2
+	}
+	return 1
+}
+
+func dispatch(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return badInput("no command given")
+	}
+	switch args[0] {
+	case "run":
+		return cmdRun(args[1:], stdout, stderr)
+	case "validate":
+		return cmdValidate(args[1:], stdout, stderr)
+	case "list":
+		return cmdList(args[1:], stdout)
+	case "version":
+		fmt.Fprintln(stdout, "simrun", revision())
+		return nil
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return badInput("unknown command %q (commands: run, validate, list, version)", args[0])
+}
+
+// multiFlag collects a repeated string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return fmt.Sprint([]string(*m)) }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// parseInterleaved parses flags that may come before or after positional
+// arguments, returning the positionals.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, inputError{err}
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}

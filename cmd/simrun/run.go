@@ -1,0 +1,206 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/simrun/simrun/model/datacenter"
+	"github.com/simrun/simrun/model/host"
+	"github.com/simrun/simrun/policies"
+	"github.com/simrun/simrun/results"
+	"github.com/simrun/simrun/scenarios"
+)
+
+func isInputError(err error) bool {
+	var ie inputError
+	var se *scenarios.InputError
+	return errors.As(err, &ie) || errors.As(err, &se)
+}
+
+// load resolves and validates a scenario, model checks included.
+func load(name string, sets []string, seed *uint64) (*scenarios.Scenario, error) {
+	sc, err := scenarios.Resolve(name, datacenter.LoadOptions(sets, seed))
+	if err != nil {
+		return nil, err
+	}
+	if err := datacenter.Check(sc); err != nil {
+		return nil, inputError{err}
+	}
+	return sc, nil
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("o", "", "output directory (default out/NAME-seedN)")
+	seedStr := fs.String("seed", "", "master seed (default: the scenario's)")
+	quiet := fs.Bool("quiet", false, "print nothing but errors")
+	var sets multiFlag
+	fs.Var(&sets, "set", "key=value override (repeatable)")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return badInput("run takes one scenario name or file, got %d (try: simrun run quickstart)", len(pos))
+	}
+	var seed *uint64
+	if *seedStr != "" {
+		v, err := strconv.ParseUint(*seedStr, 10, 64)
+		if err != nil {
+			return badInput("--seed: want a non-negative integer, got %q", *seedStr)
+		}
+		seed = &v
+	}
+	sc, err := load(pos[0], sets, seed)
+	if err != nil {
+		return err
+	}
+	dir := *out
+	if dir == "" {
+		dir = filepath.Join("out", fmt.Sprintf("%s-seed%d", sc.Name, sc.Seed))
+	}
+
+	rec := &results.Recorder{}
+	m, err := datacenter.New(sc, rec)
+	if err != nil {
+		return inputError{err}
+	}
+	showBar := !*quiet && isTerminal(stderr)
+	started := time.Now()
+	var bar *progressbar.ProgressBar
+	for !m.StepN(1 << 15) {
+		if showBar && bar == nil && time.Since(started) > time.Second {
+			bar = progressbar.NewOptions(1000, progressbar.OptionSetWriter(stderr),
+				progressbar.OptionSetDescription(sc.Name), progressbar.OptionThrottle(100*time.Millisecond),
+				progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionClearOnFinish())
+		}
+		if bar != nil {
+			_ = bar.Set(int(m.Progress() * 1000))
+		}
+	}
+	m.Finish()
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	rec.Summary.Revision = revision()
+	files, err := results.WriteDir(dir, rec, results.WriteOptions{Plots: plotsOn(sc), Title: sc.Name})
+	if err != nil {
+		return fmt.Errorf("writing results: %w", err)
+	}
+	if err := results.WriteFileAtomic(filepath.Join(dir, "scenario.toml"), func(w io.Writer) error {
+		_, err := w.Write(sc.Source)
+		return err
+	}); err != nil {
+		return fmt.Errorf("writing results: %w", err)
+	}
+	if !*quiet {
+		printSummary(stdout, &rec.Summary, dir, append(files, "scenario.toml"))
+	}
+	return nil
+}
+
+func plotsOn(sc *scenarios.Scenario) bool { return sc.Output.Plots == nil || *sc.Output.Plots }
+
+func printSummary(w io.Writer, s *results.Summary, dir string, files []string) {
+	fmt.Fprintf(w, "%s (seed %d, policy %s): %g s simulated, %d events\n", s.Scenario, s.Seed, s.Policy, s.SimulatedS, s.Events)
+	fmt.Fprintf(w, "  VMs: %d requested, %d placed, %d rejected, %d finished, %d still running at the end\n",
+		s.VMsRequested, s.VMsPlaced, s.VMsRejected, s.VMsFinished, s.VMsRunningAtEnd)
+	if s.Cloudlets > 0 {
+		fmt.Fprintf(w, "  cloudlets: %d of %d finished, last completion at %g s\n", s.CloudletsFinished, s.Cloudlets, s.LastCompletionS)
+	}
+	fmt.Fprintf(w, "  hosts: %d, mean active %.4g, mean utilization of hosts that are on %.1f %%\n", s.Hosts, s.MeanActiveHosts, 100*s.MeanUtil)
+	fmt.Fprintf(w, "  energy: %.6g kWh, peak power %.6g W\n", s.EnergyKWh, s.PeakPowerW)
+	for _, warn := range s.Warnings {
+		fmt.Fprintf(w, "  warning: %s\n", warn)
+	}
+	fmt.Fprintf(w, "  results in %s: %s\n", dir, strings.Join(files, ", "))
+}
+
+func cmdValidate(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sets multiFlag
+	fs.Var(&sets, "set", "key=value override (repeatable)")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return badInput("validate takes one or more scenario names or files")
+	}
+	var errs []error
+	for _, p := range pos {
+		sc, err := load(p, sets, nil)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok (%s, sha256 %s)\n", p, sc.Name, sc.SHA256[:12])
+	}
+	if len(errs) > 0 {
+		return inputError{errors.Join(errs...)}
+	}
+	return nil
+}
+
+func cmdList(args []string, stdout io.Writer) error {
+	if len(args) > 0 {
+		return badInput("list takes no arguments")
+	}
+	fmt.Fprintln(stdout, "Scenarios (simrun run NAME):")
+	for _, e := range scenarios.Embedded() {
+		fmt.Fprintf(stdout, "  %-16s %s\n", e.Name, e.Description)
+	}
+	fmt.Fprintln(stdout, "\nPlacement policies (placement.policy):")
+	for _, n := range policies.Names() {
+		fmt.Fprintf(stdout, "  %-16s %s\n", n, policies.Describe(n))
+	}
+	fmt.Fprintln(stdout, "\nPower models (host_group.power.model): linear, table, and the SPECpower_ssj2008 tables:")
+	for _, n := range host.SpecPowerNames() {
+		t, _ := host.SpecPower(n)
+		fmt.Fprintf(stdout, "  %-16s %v W at 0..100 %% load\n", n, t.W)
+	}
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// revision is the VCS revision stamped into the binary ("unknown" under go
+// run, which does not stamp one), with "-dirty" for a modified tree.
+func revision() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "unknown"
+	}
+	if dirty {
+		rev += "-dirty"
+	}
+	return rev
+}

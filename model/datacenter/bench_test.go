@@ -1,0 +1,61 @@
+package datacenter
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/simrun/simrun/results"
+	"github.com/simrun/simrun/scenarios"
+)
+
+// BenchmarkCloudSimScale runs the embedded cloudsim-scale scenario end to end
+// (build, placement, simulation, summary; no file writing) at the sizes the
+// issue compares with CloudSim. The largest size runs only without -short.
+//
+//	go test -run '^$' -bench CloudSimScale -benchmem -count 6 ./model/datacenter/
+func BenchmarkCloudSimScale(b *testing.B) {
+	sizes := []struct{ h, v, c int }{{100, 400, 1000}, {1000, 4000, 10000}, {10000, 40000, 100000}, {100000, 400000, 1000000}}
+	for _, sz := range sizes {
+		b.Run(fmt.Sprintf("H=%d/V=%d/C=%d", sz.h, sz.v, sz.c), func(b *testing.B) {
+			if testing.Short() && sz.h > 10000 {
+				b.Skip("largest size skipped with -short")
+			}
+			sets := []string{fmt.Sprintf("hosts=%d", sz.h), fmt.Sprintf("vms=%d", sz.v), fmt.Sprintf("cloudlets=%d", sz.c)}
+			sc, err := scenarios.LoadEmbedded("cloudsim-scale", LoadOptions(sets, nil))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			var events uint64
+			for b.Loop() {
+				rec := &results.Recorder{}
+				m, err := New(sc, rec)
+				if err != nil {
+					b.Fatal(err)
+				}
+				m.Run()
+				if rec.Summary.CloudletsFinished != sz.c {
+					b.Fatalf("%d of %d cloudlets finished", rec.Summary.CloudletsFinished, sz.c)
+				}
+				events = rec.Summary.Events
+			}
+			b.ReportMetric(float64(events), "events/run")
+		})
+	}
+}
+
+// BenchmarkQuickstart runs the embedded quickstart scenario (with sampling).
+func BenchmarkQuickstart(b *testing.B) {
+	sc, err := scenarios.LoadEmbedded("quickstart", LoadOptions(nil, nil))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		m, err := New(sc, &results.Recorder{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.Run()
+	}
+}

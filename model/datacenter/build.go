@@ -1,0 +1,283 @@
+package datacenter
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/simrun/simrun/model/host"
+	"github.com/simrun/simrun/model/vm"
+	"github.com/simrun/simrun/policies"
+	"github.com/simrun/simrun/scenarios"
+	"github.com/simrun/simrun/sim"
+)
+
+// LoadOptions returns the scenario loader options that validate what only
+// the model knows: placement policy names and arguments, and named power
+// tables. Use it for every load so that `simrun validate` and `simrun run`
+// report the same problems.
+func LoadOptions(sets []string, seed *uint64) scenarios.Options {
+	return scenarios.Options{
+		Sets:         sets,
+		SeedOverride: seed,
+		CheckPlacement: func(name string, args map[string]any) error {
+			_, err := policies.New(name, args)
+			return err
+		},
+		PowerModels: host.SpecPowerNames(),
+	}
+}
+
+// Check reports model-level problems that the scenario loader cannot see,
+// each with its key path, all at once.
+func Check(sc *scenarios.Scenario) error {
+	var errs []error
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s: %s", sc.File, key, fmt.Sprintf(format, a...)))
+	}
+	targeted := targetedGroups(sc)
+	if sc.Duration.Time == 0 {
+		for i, g := range sc.VMGroups {
+			if g.Lifetime.Time == 0 && !targeted[g.Name] {
+				bad(fmt.Sprintf("vm_group[%d]", i), "runs forever (no lifetime and no cloudlets), so the scenario needs a duration (e.g. duration = \"24h\")")
+			}
+		}
+	}
+	for i, g := range sc.HostGroups {
+		if g.VMScheduler == "space-shared" && g.CPUAllocationRatio > 1 {
+			bad(fmt.Sprintf("host_group[%d].cpu_allocation_ratio", i), "must be at most 1 with vm_scheduler = \"space-shared\" (a vCPU owns a core), got %v", g.CPUAllocationRatio)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func targetedGroups(sc *scenarios.Scenario) map[string]bool {
+	t := map[string]bool{}
+	for _, cg := range sc.CloudletGroups {
+		if cg.VMGroup == "" {
+			for _, g := range sc.VMGroups {
+				t[g.Name] = true
+			}
+		} else {
+			t[cg.VMGroup] = true
+		}
+	}
+	return t
+}
+
+func powerModel(p scenarios.Power) (host.PowerModel, error) {
+	switch p.Model {
+	case "linear":
+		return host.LinearPower{IdleW: p.IdleWatts, MaxW: p.MaxWatts}, nil
+	case "table":
+		return host.NewTablePower("table", p.TableWatts)
+	}
+	if t, ok := host.SpecPower(p.Model); ok {
+		return t, nil
+	}
+	return nil, fmt.Errorf("unknown power model %q", p.Model)
+}
+
+// group is the runtime form of a vm_group.
+type group struct {
+	spec      vm.Spec
+	first, n  int
+	util      scenarios.Utilization
+	trace     []float64
+	targeted  bool
+	demand0   float64 // expected initial demand fraction, for placement
+	startFrac func(v *vm.VM, start sim.Time) vm.Utilization
+}
+
+// build turns the scenario into hosts, VMs and cloudlets.
+func (m *Model) build() error {
+	sc := m.sc
+	p, err := policies.New(sc.Placement.Policy, sc.Placement.Args)
+	if err != nil {
+		return err
+	}
+	m.placer = p
+	cpuR, ramR, diskR := policies.DefaultRatios(p)
+
+	nHosts := 0
+	for _, g := range sc.HostGroups {
+		nHosts += g.Count
+	}
+	m.hosts = make([]host.Host, 0, nHosts)
+	states := make([]policies.HostState, 0, nHosts)
+	for gi, g := range sc.HostGroups {
+		pm, err := powerModel(g.Power)
+		if err != nil {
+			return fmt.Errorf("%s: host_group[%d].power: %w", sc.File, gi, err)
+		}
+		sched := host.TimeShared
+		if g.VMScheduler == "space-shared" {
+			sched = host.SpaceShared
+		}
+		ratio := func(v, def float64) float64 {
+			if v > 0 {
+				return v
+			}
+			return def
+		}
+		cr, rr, dr := ratio(g.CPUAllocationRatio, cpuR), ratio(g.RAMAllocationRatio, ramR), ratio(g.DiskAllocationRatio, diskR)
+		if sched == host.SpaceShared {
+			cr = 1
+		}
+		for range g.Count {
+			i := len(m.hosts)
+			m.hosts = append(m.hosts, host.Host{
+				Index: i, Group: g.Name, Cores: g.Cores, MIPSPerCore: g.MIPSPerCore,
+				RAMMiB: g.RAMGiB * 1024, DiskMiB: g.StorageGB * 1024, BWMbps: g.BandwidthGbps * 1000,
+				Sched: sched, Power: pm, PowerOffIdle: g.PowerOffIdle, On: !g.PowerOffIdle,
+			})
+			states = append(states, policies.HostState{
+				Group: g.Name, Cores: g.Cores, MIPSPerCore: g.MIPSPerCore,
+				RAMMiB: g.RAMGiB * 1024, DiskMiB: g.StorageGB * 1024, BandwidthMbps: g.BandwidthGbps * 1000,
+				CPURatio: cr, RAMRatio: rr, DiskRatio: dr, On: !g.PowerOffIdle, Power: pm,
+			})
+		}
+	}
+	m.cluster = policies.NewCluster(states)
+
+	// VMs, in group order.
+	targeted := targetedGroups(sc)
+	nVMs := 0
+	for _, g := range sc.VMGroups {
+		nVMs += g.Count
+	}
+	m.groups = make([]group, len(sc.VMGroups))
+	m.vms = make([]vm.VM, nVMs)
+	m.clHead = make([]int32, nVMs)
+	m.clTail = make([]int32, nVMs)
+	id := 0
+	for gi, g := range sc.VMGroups {
+		gr := &m.groups[gi]
+		gr.spec = vm.Spec{
+			Group: g.Name, VCPUs: g.VCPUs, MIPS: g.MIPS, RAMMiB: g.RAMGiB * 1024,
+			DiskMiB: g.ImageGB * 1024, BWMbps: g.BandwidthMbps,
+			BootTime: g.BootTime.Time, Lifetime: g.Lifetime.Time,
+			SpaceShared: g.CloudletScheduler == "space-shared",
+		}
+		gr.first, gr.n, gr.util, gr.targeted = id, g.Count, g.Utilization, targeted[g.Name]
+		if err := m.setupUtilization(gi, gr); err != nil {
+			return err
+		}
+		for k := range g.Count {
+			v := &m.vms[id]
+			v.ID, v.Spec, v.Host, v.HostSlot = id, &gr.spec, -1, -1
+			v.Requested = g.SubmitAt.Time + sim.Time(k)*g.Interarrival.Time
+			v.Placed, v.Started, v.Ended = -1, -1, -1
+			m.clHead[id], m.clTail[id] = -1, -1
+			id++
+		}
+	}
+	m.arrivals = make([]int32, nVMs)
+	for i := range m.arrivals {
+		m.arrivals[i] = int32(i)
+	}
+	slices.SortStableFunc(m.arrivals, func(a, b int32) int {
+		ta, tb := m.vms[a].Requested, m.vms[b].Requested
+		switch {
+		case ta < tb:
+			return -1
+		case ta > tb:
+			return 1
+		}
+		return 0
+	})
+
+	// Cloudlets: cloudlet i of a group goes to target VM i mod V.
+	nCl := 0
+	for _, cg := range sc.CloudletGroups {
+		nCl += cg.Count
+	}
+	if nCl > math.MaxInt32 || nVMs > math.MaxInt32 {
+		return fmt.Errorf("%s: more than %d VMs or cloudlets are not supported", sc.File, math.MaxInt32)
+	}
+	m.cls = make([]vm.Cloudlet, nCl)
+	m.clNext = make([]int32, nCl)
+	m.clGroups = make([]clGroup, len(sc.CloudletGroups))
+	assigned := make([]int32, nVMs)
+	base := 0
+	for ci, cg := range sc.CloudletGroups {
+		first, n := 0, nVMs
+		if cg.VMGroup != "" {
+			for gi := range m.groups {
+				if m.groups[gi].spec.Group == cg.VMGroup {
+					first, n = m.groups[gi].first, m.groups[gi].n
+				}
+			}
+		}
+		m.clGroups[ci] = clGroup{name: cg.Name, first: base, count: cg.Count, vmFirst: first, vmN: n, submit: cg.SubmitAt.Time}
+		for i := range cg.Count {
+			c := &m.cls[base+i]
+			vmID := first + i%n
+			*c = vm.Cloudlet{Length: cg.LengthMI, VM: int32(vmID), Group: int32(ci), Cores: int32(cg.Cores),
+				Submit: -1, Start: -1, Finish: -1}
+			assigned[vmID]++
+		}
+		base += cg.Count
+	}
+	for i := range m.vms {
+		v := &m.vms[i]
+		gr := &m.groups[m.groupOf(i)]
+		if gr.targeted {
+			v.Cloudlets = vm.NewCloudletScheduler(v.Spec.VCPUs, v.Spec.SpaceShared, int(assigned[i]))
+		}
+	}
+	return nil
+}
+
+func (m *Model) groupOf(id int) int {
+	// Groups are few; a binary search keeps this O(log G).
+	i, _ := slices.BinarySearchFunc(m.groups, id, func(g group, id int) int {
+		switch {
+		case id < g.first:
+			return 1
+		case id >= g.first+g.n:
+			return -1
+		}
+		return 0
+	})
+	return i
+}
+
+// setupUtilization prepares the utilization model of a VM group.
+func (m *Model) setupUtilization(gi int, gr *group) error {
+	u := gr.util
+	switch u.Model {
+	case "constant":
+		gr.demand0 = u.Level
+		gr.startFrac = func(*vm.VM, sim.Time) vm.Utilization { return vm.Constant{Level: u.Level} }
+	case "uniform":
+		gr.demand0 = (u.Min + u.Max) / 2
+		r := m.s.Stream("utilization/" + gr.spec.Group)
+		gr.startFrac = func(*vm.VM, sim.Time) vm.Utilization {
+			return &vm.Uniform{Min: u.Min, Max: u.Max, Interval: u.Interval.Time, Rand: r}
+		}
+	case "diurnal":
+		gr.demand0 = u.Mean
+		gr.startFrac = func(_ *vm.VM, start sim.Time) vm.Utilization {
+			return vm.Diurnal{Mean: u.Mean, Amplitude: u.Amplitude, Period: u.Period.Time,
+				PeakAt: u.PeakAt.Time, Interval: u.Interval.Time, Start: start}
+		}
+	case "trace":
+		f, err := m.sc.Open(u.Trace)
+		if err != nil {
+			return fmt.Errorf("%s: vm_group[%d].utilization.trace: %w", m.sc.File, gi, err)
+		}
+		vals, err := vm.ParseTrace(f, u.Trace)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: vm_group[%d].utilization.trace: %w", m.sc.File, gi, err)
+		}
+		gr.trace = vals
+		gr.demand0 = vals[0]
+		gr.startFrac = func(*vm.VM, sim.Time) vm.Utilization { return vm.Trace{Values: vals, Interval: u.Interval.Time} }
+	default:
+		return fmt.Errorf("%s: vm_group[%d].utilization.model: unknown model %q", m.sc.File, gi, u.Model)
+	}
+	return nil
+}

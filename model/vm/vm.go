@@ -1,0 +1,119 @@
+package vm
+
+import (
+	"github.com/simrun/simrun/sim"
+)
+
+// State is a step of a VM's lifecycle.
+type State uint8
+
+// Lifecycle: Requested → (Rejected | Booting → Running → Finished). A VM
+// that is still booting or running when the run ends keeps that state.
+// Failed is for VMs whose start was abandoned after placement (used by the
+// control-plane model, where a node can refuse a launch).
+const (
+	Requested State = iota
+	Booting
+	Running
+	Finished
+	Rejected
+	Failed
+)
+
+var stateNames = [...]string{"requested", "booting", "running", "finished", "rejected", "failed"}
+
+func (s State) String() string {
+	if int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return "unknown"
+}
+
+// Ended reports whether the VM's life is over (finished, rejected or failed).
+func (s State) Ended() bool { return s == Finished || s == Rejected || s == Failed }
+
+// Spec is what the VMs of one group ask for; VMs of a group share one Spec.
+type Spec struct {
+	Group    string
+	VCPUs    int
+	MIPS     float64 // per vCPU
+	RAMMiB   float64
+	DiskMiB  float64
+	BWMbps   float64
+	BootTime sim.Time
+	Lifetime sim.Time // 0: no limit
+	// SpaceShared selects the space-shared cloudlet scheduler.
+	SpaceShared bool
+}
+
+// FullMIPS is the VM's nominal capacity, vCPUs × MIPS.
+func (s *Spec) FullMIPS() float64 { return float64(s.VCPUs) * s.MIPS }
+
+// VM is one virtual machine. Its CPU progress is a fluid: between events it
+// executes Alloc MIPS; Advance folds the elapsed time into WorkMI (and into
+// its cloudlets) before any rate changes.
+type VM struct {
+	ID   int
+	Spec *Spec
+
+	State State
+	// Host is the host index, -1 until placed.
+	Host int
+	// HostSlot is the VM's position in its host's VM list (maintained by
+	// the host).
+	HostSlot int
+
+	Requested, Placed, Started, Ended sim.Time
+	Reason                            string
+
+	// Cap is the most MIPS the VM can use on its host: min(vCPUs, host
+	// cores) × min(MIPS, host MIPS per core).
+	Cap float64
+	// Demand is the MIPS the VM asks for now (≤ Cap); Alloc what it gets.
+	Demand, Alloc float64
+	// Want is the uncapped demand from the workload (for SLA accounting).
+	Want float64
+
+	// WorkMI is the work executed so far, in million instructions; WantMI
+	// the work the workload asked for (∫ Want dt), so WantMI − WorkMI is
+	// demand that went unserved.
+	WorkMI, WantMI float64
+	last           sim.Time
+
+	// Util drives the demand of a VM without cloudlets; nil otherwise.
+	Util Utilization
+	// Cloudlets is the VM's cloudlet scheduler; nil for utilization VMs.
+	Cloudlets *CloudletScheduler
+
+	// Event handles owned by the orchestrator.
+	NextEvent sim.EventID
+	EndEvent  sim.EventID
+}
+
+// Advance accounts the work done at the current allocation from the last
+// update up to now.
+func (v *VM) Advance(now sim.Time, cls []Cloudlet) {
+	if now <= v.last {
+		return
+	}
+	dt := sim.Seconds(now - v.last)
+	v.last = now
+	v.WantMI += v.Want * dt
+	if v.Alloc == 0 {
+		return
+	}
+	v.WorkMI += v.Alloc * dt
+	if v.Cloudlets != nil {
+		v.Cloudlets.advance(v.Alloc, dt)
+	}
+}
+
+// SetAlloc changes the VM's allocated MIPS at now (after accounting the work
+// done at the old rate).
+func (v *VM) SetAlloc(now sim.Time, alloc float64, cls []Cloudlet) {
+	v.Advance(now, cls)
+	v.Alloc = alloc
+}
+
+// Touch marks now as the time from which work accrues (at Start).
+func (v *VM) Touch(now sim.Time) { v.last = now }

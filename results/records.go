@@ -1,0 +1,110 @@
+package results
+
+// Records are plain values emitted by the model and turned into files by the
+// writers in this package. Times are simulated seconds since the start of the
+// run. Column order in CSV files is the field order below.
+
+// HostSample is one host's state at a sampling instant (hosts.csv).
+type HostSample struct {
+	TimeS      float64 // time_s
+	Host       int     // host
+	Group      string  // group
+	State      string  // state: "on", "off"
+	VMs        int     // vms
+	DemandMIPS float64 // demand_mips: what the host's VMs ask for
+	AllocMIPS  float64 // alloc_mips: what they get
+	Util       float64 // util: alloc_mips / capacity, in [0, 1]
+	PowerW     float64 // power_w
+}
+
+// VMSample is one VM's state at a sampling instant (vms.csv). Only VMs that
+// are placed and not yet ended are sampled.
+type VMSample struct {
+	TimeS      float64 // time_s
+	VM         int     // vm
+	Group      string  // group
+	Host       int     // host
+	State      string  // state: "booting", "running"
+	DemandMIPS float64 // demand_mips
+	AllocMIPS  float64 // alloc_mips
+}
+
+// DatacenterSample aggregates the datacenter at a sampling instant
+// (datacenter.csv); the plots are drawn from these.
+type DatacenterSample struct {
+	TimeS       float64 // time_s
+	ActiveHosts int     // active_hosts: hosts that are on and hold at least one VM
+	OnHosts     int     // on_hosts
+	RunningVMs  int     // running_vms
+	DemandMIPS  float64 // demand_mips
+	AllocMIPS   float64 // alloc_mips
+	Util        float64 // util: alloc_mips / capacity of hosts that are on (0 when none)
+	PowerW      float64 // power_w
+}
+
+// VMOutcome is how one VM's life went (vm_outcomes.csv). Every requested VM
+// has exactly one: nothing is lost. Times of steps not reached are -1.
+type VMOutcome struct {
+	VM         int     // vm
+	Group      string  // group
+	VCPUs      int     // vcpus
+	RAMMiB     float64 // ram_mib
+	State      string  // state: "finished", "rejected", "running" (still running when the run ended), "booting", "failed"
+	Host       int     // host (-1 if never placed)
+	RequestedS float64 // requested_s
+	PlacedS    float64 // placed_s
+	RunningS   float64 // running_s
+	EndedS     float64 // ended_s
+	WorkMI     float64 // work_mi: instructions executed, in millions
+	Reason     string  // reason: why it was rejected or failed (empty otherwise)
+}
+
+// CloudletRecord is one cloudlet's life (cloudlets.csv). Times not reached are -1.
+type CloudletRecord struct {
+	Cloudlet  int     // cloudlet
+	Group     string  // group
+	VM        int     // vm
+	LengthMI  float64 // length_mi
+	SubmitS   float64 // submit_s
+	StartS    float64 // start_s
+	FinishS   float64 // finish_s
+	State     string  // state: "finished", "unfinished", "rejected" (its VM was rejected)
+}
+
+// Summary is the run's summary.json. Fields are written in this order;
+// Metrics holds further named totals (written with sorted keys).
+type Summary struct {
+	Scenario       string  `json:"scenario"`
+	ScenarioSHA256 string  `json:"scenario_sha256"`
+	Seed           uint64  `json:"seed"`
+	Revision       string  `json:"revision"`
+	Overrides      []string `json:"overrides"`
+	Policy         string  `json:"policy"`
+
+	SimulatedS float64 `json:"simulated_s"`
+	Events     uint64  `json:"events"`
+
+	Hosts       int `json:"hosts"`
+	VMsRequested int `json:"vms_requested"`
+	VMsPlaced    int `json:"vms_placed"`
+	VMsRejected  int `json:"vms_rejected"`
+	VMsFinished  int `json:"vms_finished"`
+	VMsRunningAtEnd int `json:"vms_running_at_end"`
+
+	Cloudlets         int     `json:"cloudlets"`
+	CloudletsFinished int     `json:"cloudlets_finished"`
+	LastCompletionS   float64 `json:"last_completion_s"`
+	MakespanS         float64 `json:"makespan_s"`
+	FinishedWorkMI    float64 `json:"finished_work_mi"`
+
+	EnergyKWh       float64 `json:"energy_kwh"`
+	MeanActiveHosts float64 `json:"mean_active_hosts"`
+	MeanOnHosts     float64 `json:"mean_on_hosts"`
+	MeanUtil        float64 `json:"mean_util"`
+	PeakPowerW      float64 `json:"peak_power_w"`
+
+	// RejectionReasons counts rejected VMs by reason text.
+	RejectionReasons map[string]int `json:"rejection_reasons"`
+	Metrics          map[string]float64 `json:"metrics"`
+	Warnings         []string `json:"warnings"`
+}

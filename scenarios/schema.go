@@ -1,0 +1,214 @@
+package scenarios
+
+import "github.com/simrun/simrun/sim"
+
+// Scenario is a validated, defaulted scenario, ready to build a simulation
+// from. Field comments give the TOML key, its unit and its default.
+//
+// The loader fills Source, File and SHA256; everything else comes from the
+// TOML document after --set overrides and parameter substitution.
+type Scenario struct {
+	// Name identifies the scenario (key "name"; default: the file's base name
+	// without extension).
+	Name string `toml:"name"`
+	// Description is one or two sentences shown by `simrun list`.
+	Description string `toml:"description"`
+	// Seed is the master seed (key "seed"; default 1). --seed overrides it.
+	Seed uint64 `toml:"seed"`
+	// Duration stops the run at this simulated time (key "duration", e.g.
+	// "24h"). Zero means: run until every VM has finished or been rejected.
+	Duration Duration `toml:"duration"`
+
+	// Parameters are scenario-level named values (table "parameters").
+	// Anywhere in the document, a string value "$name" is replaced by the
+	// parameter's value before decoding; `--set name=value` changes a
+	// parameter when name is a declared parameter.
+	Parameters map[string]any `toml:"parameters"`
+
+	// HostGroups are the hosts of the datacenter, in index order (array of
+	// tables "host_group"). At least one is required.
+	HostGroups []HostGroup `toml:"host_group"`
+	// VMGroups are the VMs requested, in submission order (array of tables
+	// "vm_group"). At least one is required.
+	VMGroups []VMGroup `toml:"vm_group"`
+	// CloudletGroups are batches of CloudSim-style cloudlets assigned to VMs
+	// (array of tables "cloudlet_group"). Optional.
+	CloudletGroups []CloudletGroup `toml:"cloudlet_group"`
+	// Placement selects the placement policy (table "placement").
+	Placement Placement `toml:"placement"`
+	// Output controls what is recorded (table "output").
+	Output Output `toml:"output"`
+
+	// Source is the scenario text as loaded (after nothing: the raw bytes).
+	Source []byte `toml:"-"`
+	// File is the path or embedded name the scenario came from.
+	File string `toml:"-"`
+	// SHA256 is the hex SHA-256 of Source plus the applied --set overrides,
+	// one "key=value" per line after the text, so that an override changes
+	// the hash.
+	SHA256 string `toml:"-"`
+}
+
+// HostGroup is Count identical hosts.
+type HostGroup struct {
+	// Name of the group (default "hosts<index>").
+	Name string `toml:"name"`
+	// Count of hosts (required, > 0).
+	Count int `toml:"count"`
+	// Cores per host (required, > 0).
+	Cores int `toml:"cores"`
+	// MIPSPerCore is each core's speed in million instructions per second
+	// (required, > 0).
+	MIPSPerCore float64 `toml:"mips_per_core"`
+	// RAMGiB is the host's memory (required, > 0).
+	RAMGiB float64 `toml:"ram_gib"`
+	// BandwidthGbps is the host's network link (default 10).
+	BandwidthGbps float64 `toml:"bandwidth_gbps"`
+	// StorageGB is local disk available to VM images (default 1000).
+	StorageGB float64 `toml:"storage_gb"`
+	// VMScheduler shares the host's cores among its VMs: "time-shared"
+	// (default; demand above capacity is scaled down proportionally) or
+	// "space-shared" (each vCPU owns a core; no CPU overcommit).
+	VMScheduler string `toml:"vm_scheduler"`
+	// CPUAllocationRatio, RAMAllocationRatio and DiskAllocationRatio are the
+	// overcommit ratios used by placement (vCPUs per core, and so on).
+	// Zero means the placement policy's default (Nova's 16.0/1.5/1.0 for
+	// "openstack", 1.0 for the others).
+	CPUAllocationRatio  float64 `toml:"cpu_allocation_ratio"`
+	RAMAllocationRatio  float64 `toml:"ram_allocation_ratio"`
+	DiskAllocationRatio float64 `toml:"disk_allocation_ratio"`
+	// PowerOffIdle switches a host off (0 W) while it holds no VM, as in the
+	// consolidation literature (default false: an idle host draws idle power).
+	PowerOffIdle bool `toml:"power_off_idle"`
+	// Power is the host's power model (table "power").
+	Power Power `toml:"power"`
+}
+
+// Power selects a host power model.
+type Power struct {
+	// Model is "linear" (IdleWatts..MaxWatts, linear in utilization),
+	// "table" (TableWatts: 11 values at 0 %, 10 %, …, 100 %, linear in
+	// between) or the name of a published SPECpower_ssj2008 table such as
+	// "hp-ml110-g4" (see `simrun list --power`). Default "linear".
+	Model string `toml:"model"`
+	// IdleWatts and MaxWatts for "linear" (defaults 100 and 250).
+	IdleWatts float64 `toml:"idle_watts"`
+	MaxWatts  float64 `toml:"max_watts"`
+	// TableWatts for "table": exactly 11 non-decreasing values.
+	TableWatts []float64 `toml:"table_watts"`
+}
+
+// VMGroup is Count identical VMs, requested in index order.
+type VMGroup struct {
+	// Name of the group (default "vms<index>").
+	Name string `toml:"name"`
+	// Count of VMs (required, > 0).
+	Count int `toml:"count"`
+	// VCPUs per VM (required, > 0).
+	VCPUs int `toml:"vcpus"`
+	// MIPS per vCPU (required, > 0).
+	MIPS float64 `toml:"mips"`
+	// RAMGiB per VM (required, > 0).
+	RAMGiB float64 `toml:"ram_gib"`
+	// BandwidthMbps per VM (default 100).
+	BandwidthMbps float64 `toml:"bandwidth_mbps"`
+	// ImageGB is the VM's disk image, allocated from host storage (default 2.5).
+	ImageGB float64 `toml:"image_gb"`
+	// SubmitAt is when the first VM of the group is requested (default 0).
+	SubmitAt Duration `toml:"submit_at"`
+	// Interarrival spaces the group's requests: VM i is requested at
+	// SubmitAt + i×Interarrival (default 0: all at SubmitAt).
+	Interarrival Duration `toml:"interarrival"`
+	// BootTime is the time from placement to running (default 0).
+	BootTime Duration `toml:"boot_time"`
+	// Lifetime ends a running VM after this long (default 0: a VM with
+	// cloudlets ends when its last cloudlet finishes; a VM with a utilization
+	// workload runs until the scenario's Duration).
+	Lifetime Duration `toml:"lifetime"`
+	// CloudletScheduler shares the VM's vCPUs among its cloudlets:
+	// "time-shared" (default) or "space-shared" (FIFO, a cloudlet waits for
+	// free vCPUs).
+	CloudletScheduler string `toml:"cloudlet_scheduler"`
+	// Utilization is the VM's CPU demand as a fraction of VCPUs×MIPS when the
+	// VM runs no cloudlets (table "utilization"). Ignored for VMs that
+	// receive cloudlets, whose demand follows their running cloudlets.
+	Utilization Utilization `toml:"utilization"`
+}
+
+// Utilization is a synthetic or trace-driven CPU utilization model. All
+// fractions are of the VM's full capacity (vCPUs × MIPS), in [0, 1].
+type Utilization struct {
+	// Model is "constant" (Level), "uniform" (a new value drawn from
+	// [Min, Max] every Interval, from the VM's own random stream),
+	// "diurnal" (Mean + Amplitude·cos(2π(t − PeakAt)/Period), clamped to
+	// [0, 1]; sampled every Interval) or "trace" (one percent value per line
+	// of the file Trace, one line per Interval). Default "constant".
+	Model string `toml:"model"`
+	// Level for "constant" (default 1.0).
+	Level float64 `toml:"level"`
+	// Min and Max for "uniform" (defaults 0 and 1).
+	Min float64 `toml:"min"`
+	Max float64 `toml:"max"`
+	// Mean, Amplitude, Period (default "24h") and PeakAt (default "14h") for
+	// "diurnal".
+	Mean      float64  `toml:"mean"`
+	Amplitude float64  `toml:"amplitude"`
+	Period    Duration `toml:"period"`
+	PeakAt    Duration `toml:"peak_at"`
+	// Interval between changes for "uniform", "diurnal" and "trace"
+	// (default "5m").
+	Interval Duration `toml:"interval"`
+	// Trace is a file path (relative paths are relative to the scenario
+	// file's directory) for "trace"; VM i of the group reads line k at time
+	// k×Interval after it starts running; after the last line the last value
+	// holds.
+	Trace string `toml:"trace"`
+}
+
+// CloudletGroup is Count cloudlets of equal length submitted together.
+type CloudletGroup struct {
+	// Name of the group (default "cloudlets<index>").
+	Name string `toml:"name"`
+	// Count of cloudlets (required, > 0).
+	Count int `toml:"count"`
+	// LengthMI is each cloudlet's length in million instructions (required, > 0).
+	LengthMI float64 `toml:"length_mi"`
+	// Cores each cloudlet uses (default 1).
+	Cores int `toml:"cores"`
+	// SubmitAt is when the cloudlets are submitted (default 0). A cloudlet
+	// whose VM is not running yet waits for it.
+	SubmitAt Duration `toml:"submit_at"`
+	// VMGroup restricts the target VMs to one vm_group by name (default "":
+	// all VMs in submission order).
+	VMGroup string `toml:"vm_group"`
+	// Assign is how cloudlets map to target VMs: "round-robin" (cloudlet i
+	// of the group goes to target VM i mod V; the default and the only one
+	// for now).
+	Assign string `toml:"assign"`
+}
+
+// Placement selects and configures the placement policy.
+type Placement struct {
+	// Policy is a registered policy name (default "first-fit").
+	Policy string `toml:"policy"`
+	// Args are the policy's own arguments (table "placement.args"), decoded
+	// and validated by the policy.
+	Args map[string]any `toml:"args"`
+}
+
+// Output controls recording.
+type Output struct {
+	// SampleInterval samples host and VM state into hosts.csv, vms.csv and
+	// datacenter.csv every interval (default "0": no sampling, no time
+	// series files beyond the per-VM outcomes). Summary totals are exact
+	// whatever the sampling.
+	SampleInterval Duration `toml:"sample_interval"`
+	// Cloudlets writes one row per cloudlet to cloudlets.csv (default true).
+	Cloudlets *bool `toml:"cloudlets"`
+	// Plots writes PNG and SVG figures when sampling is on (default true).
+	Plots *bool `toml:"plots"`
+}
+
+// Duration is a simulated duration written in TOML as a Go duration string
+// ("90s", "1h30m", "24h") or an integer number of seconds.
+type Duration struct{ sim.Time }
