@@ -6,89 +6,89 @@ package results
 
 // HostSample is one host's state at a sampling instant (hosts.csv).
 type HostSample struct {
-	TimeS      float64 // time_s
-	Host       int     // host
-	Group      string  // group
-	State      string  // state: "on", "off"
-	VMs        int     // vms
-	DemandMIPS float64 // demand_mips: what the host's VMs ask for
-	AllocMIPS  float64 // alloc_mips: what they get
-	Util       float64 // util: alloc_mips / capacity, in [0, 1]
-	PowerW     float64 // power_w
+	TimeS      float64 `csv:"time_s"` // simulated seconds since the start
+	Host       int     `csv:"host"`
+	Group      string  `csv:"group"`
+	State      string  `csv:"state"` // "on", "off"
+	VMs        int     `csv:"vms"`
+	DemandMIPS float64 `csv:"demand_mips"` // what the host's VMs ask for
+	AllocMIPS  float64 `csv:"alloc_mips"`  // what they get
+	Util       float64 `csv:"util"`        // alloc_mips / capacity, in [0, 1]
+	PowerW     float64 `csv:"power_w"`
 }
 
 // VMSample is one VM's state at a sampling instant (vms.csv). Only VMs that
 // are placed and not yet ended are sampled.
 type VMSample struct {
-	TimeS      float64 // time_s
-	VM         int     // vm
-	Group      string  // group
-	Host       int     // host
-	State      string  // state: "booting", "running"
-	DemandMIPS float64 // demand_mips
-	AllocMIPS  float64 // alloc_mips
+	TimeS      float64 `csv:"time_s"`
+	VM         int     `csv:"vm"`
+	Group      string  `csv:"group"`
+	Host       int     `csv:"host"`
+	State      string  `csv:"state"` // "booting", "running"
+	DemandMIPS float64 `csv:"demand_mips"`
+	AllocMIPS  float64 `csv:"alloc_mips"`
 }
 
 // DatacenterSample aggregates the datacenter at a sampling instant
 // (datacenter.csv); the plots are drawn from these.
 type DatacenterSample struct {
-	TimeS       float64 // time_s
-	ActiveHosts int     // active_hosts: hosts that are on and hold at least one VM
-	OnHosts     int     // on_hosts
-	RunningVMs  int     // running_vms
-	DemandMIPS  float64 // demand_mips
-	AllocMIPS   float64 // alloc_mips
-	Util        float64 // util: alloc_mips / capacity of hosts that are on (0 when none)
-	PowerW      float64 // power_w
+	TimeS       float64 `csv:"time_s"`
+	ActiveHosts int     `csv:"active_hosts"` // hosts that are on and hold at least one VM
+	OnHosts     int     `csv:"on_hosts"`
+	RunningVMs  int     `csv:"running_vms"`
+	DemandMIPS  float64 `csv:"demand_mips"`
+	AllocMIPS   float64 `csv:"alloc_mips"`
+	Util        float64 `csv:"util"` // alloc_mips / capacity of hosts that are on (0 when none)
+	PowerW      float64 `csv:"power_w"`
 }
 
 // VMOutcome is how one VM's life went (vm_outcomes.csv). Every requested VM
 // has exactly one: nothing is lost. Times of steps not reached are -1.
 type VMOutcome struct {
-	VM         int     // vm
-	Group      string  // group
-	VCPUs      int     // vcpus
-	RAMMiB     float64 // ram_mib
-	State      string  // state: "finished", "rejected", "running" (still running when the run ended), "booting", "failed"
-	Host       int     // host (-1 if never placed)
-	RequestedS float64 // requested_s
-	PlacedS    float64 // placed_s
-	RunningS   float64 // running_s
-	EndedS     float64 // ended_s
-	WorkMI     float64 // work_mi: instructions executed, in millions
-	Reason     string  // reason: why it was rejected or failed (empty otherwise)
+	VM         int     `csv:"vm"`
+	Group      string  `csv:"group"`
+	VCPUs      int     `csv:"vcpus"`
+	RAMMiB     float64 `csv:"ram_mib"`
+	State      string  `csv:"state"` // "finished", "rejected", "running" (still running when the run ended), "booting", "failed"
+	Host       int     `csv:"host"`  // (-1 if never placed)
+	RequestedS float64 `csv:"requested_s"`
+	PlacedS    float64 `csv:"placed_s"`
+	RunningS   float64 `csv:"running_s"`
+	EndedS     float64 `csv:"ended_s"`
+	WorkMI     float64 `csv:"work_mi"` // instructions executed, in millions
+	Reason     string  `csv:"reason"`  // why it was rejected or failed (empty otherwise)
 }
 
 // CloudletRecord is one cloudlet's life (cloudlets.csv). Times not reached are -1.
 type CloudletRecord struct {
-	Cloudlet  int     // cloudlet
-	Group     string  // group
-	VM        int     // vm
-	LengthMI  float64 // length_mi
-	SubmitS   float64 // submit_s
-	StartS    float64 // start_s
-	FinishS   float64 // finish_s
-	State     string  // state: "finished", "unfinished", "rejected" (its VM was rejected)
+	Cloudlet int     `csv:"cloudlet"`
+	Group    string  `csv:"group"`
+	VM       int     `csv:"vm"`
+	LengthMI float64 `csv:"length_mi"`
+	SubmitS  float64 `csv:"submit_s"`
+	StartS   float64 `csv:"start_s"`
+	FinishS  float64 `csv:"finish_s"`
+	State    string  `csv:"state"` // "finished", "unfinished", "rejected" (its VM was rejected)
 }
 
 // Summary is the run's summary.json. Fields are written in this order;
 // Metrics holds further named totals (written with sorted keys).
 type Summary struct {
-	Scenario       string  `json:"scenario"`
-	ScenarioSHA256 string  `json:"scenario_sha256"`
-	Seed           uint64  `json:"seed"`
-	Revision       string  `json:"revision"`
+	Scenario       string   `json:"scenario"`
+	ScenarioSHA256 string   `json:"scenario_sha256"`
+	Seed           uint64   `json:"seed"`
+	Revision       string   `json:"revision"`
 	Overrides      []string `json:"overrides"`
-	Policy         string  `json:"policy"`
+	Policy         string   `json:"policy"`
 
 	SimulatedS float64 `json:"simulated_s"`
 	Events     uint64  `json:"events"`
 
-	Hosts       int `json:"hosts"`
-	VMsRequested int `json:"vms_requested"`
-	VMsPlaced    int `json:"vms_placed"`
-	VMsRejected  int `json:"vms_rejected"`
-	VMsFinished  int `json:"vms_finished"`
+	Hosts           int `json:"hosts"`
+	VMsRequested    int `json:"vms_requested"`
+	VMsPlaced       int `json:"vms_placed"`
+	VMsRejected     int `json:"vms_rejected"`
+	VMsFinished     int `json:"vms_finished"`
 	VMsRunningAtEnd int `json:"vms_running_at_end"`
 
 	Cloudlets         int     `json:"cloudlets"`
@@ -104,7 +104,7 @@ type Summary struct {
 	PeakPowerW      float64 `json:"peak_power_w"`
 
 	// RejectionReasons counts rejected VMs by reason text.
-	RejectionReasons map[string]int `json:"rejection_reasons"`
+	RejectionReasons map[string]int     `json:"rejection_reasons"`
 	Metrics          map[string]float64 `json:"metrics"`
-	Warnings         []string `json:"warnings"`
+	Warnings         []string           `json:"warnings"`
 }

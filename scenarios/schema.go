@@ -47,6 +47,10 @@ type Scenario struct {
 	// one "key=value" per line after the text, so that an override changes
 	// the hash.
 	SHA256 string `toml:"-"`
+
+	overrides []string
+	dir       string // base directory for relative paths
+	embedded  bool   // relative paths resolve inside the binary
 }
 
 // HostGroup is Count identical hosts.

@@ -1,0 +1,289 @@
+package policies
+
+import (
+	"cmp"
+	"math"
+	"slices"
+)
+
+// reject is the decision for a request no host could take.
+func reject(c *Cluster, fs []Filter, r *Request) Decision {
+	return Decision{Host: -1, Reason: Explain(c, fs, r)}
+}
+
+// placeEach places requests one at a time in order with choose, allocating
+// each choice before the next.
+func placeEach(c *Cluster, reqs []Request, fs []Filter, choose func(r *Request) int) []Decision {
+	out := make([]Decision, len(reqs))
+	for k := range reqs {
+		r := &reqs[k]
+		if i := choose(r); i >= 0 {
+			c.Allocate(i, r)
+			out[k] = Decision{Host: i}
+		} else {
+			out[k] = reject(c, fs, r)
+		}
+	}
+	return out
+}
+
+// FirstFit takes the lowest-index host that passes the strict filters.
+type FirstFit struct{}
+
+// Name implements Placer.
+func (FirstFit) Name() string { return "first-fit" }
+
+// Place implements Placer.
+func (FirstFit) Place(c *Cluster, reqs []Request) []Decision {
+	return placeEach(c, reqs, strict, func(r *Request) int {
+		for i := c.FirstFit(r, 0); i >= 0; i = c.FirstFit(r, i+1) {
+			if ok, _ := (MIPSFilter{}).Filter(c.Host(i), r); ok {
+				return i
+			}
+		}
+		return -1
+	})
+}
+
+// leftover is the fraction of the host's binding resource that would remain
+// free after placing r: min over vCPUs and RAM of free/capacity (under the
+// ratios). Best fit minimizes it (packs), worst fit maximizes it (spreads).
+func leftover(h *HostState, r *Request) float64 {
+	cpu := (h.FreeVCPUs() - float64(r.VCPUs)) / (float64(h.Cores) * h.CPURatio)
+	ram := (h.FreeRAMMiB() - r.RAMMiB) / (h.RAMMiB * h.RAMRatio)
+	return math.Min(cpu, ram)
+}
+
+// bestBy returns the host passing fs with the best score (lowest when
+// minimize), ties to the lowest index; -1 when none passes.
+func bestBy(c *Cluster, fs []Filter, r *Request, score func(h *HostState) float64, minimize bool) int {
+	best, bestS := -1, 0.0
+	for i := range c.Len() {
+		h := c.Host(i)
+		if ok, _ := passes(fs, h, r); !ok {
+			continue
+		}
+		s := score(h)
+		if best < 0 || (minimize && s < bestS) || (!minimize && s > bestS) {
+			best, bestS = i, s
+		}
+	}
+	return best
+}
+
+// BestFit takes the host left with the least free capacity on its binding
+// resource (see leftover).
+type BestFit struct{}
+
+// Name implements Placer.
+func (BestFit) Name() string { return "best-fit" }
+
+// Place implements Placer.
+func (BestFit) Place(c *Cluster, reqs []Request) []Decision {
+	return placeEach(c, reqs, strict, func(r *Request) int {
+		return bestBy(c, strict, r, func(h *HostState) float64 { return leftover(h, r) }, true)
+	})
+}
+
+// WorstFit takes the host left with the most free capacity on its binding
+// resource: it spreads VMs.
+type WorstFit struct{}
+
+// Name implements Placer.
+func (WorstFit) Name() string { return "worst-fit" }
+
+// Place implements Placer.
+func (WorstFit) Place(c *Cluster, reqs []Request) []Decision {
+	return placeEach(c, reqs, strict, func(r *Request) int {
+		return bestBy(c, strict, r, func(h *HostState) float64 { return leftover(h, r) }, false)
+	})
+}
+
+// RoundRobin takes the first host that fits, starting after the host it
+// chose last and wrapping around.
+type RoundRobin struct {
+	name  string
+	fs    []Filter
+	next  int
+	onFst bool // prefer hosts that are on (Eucalyptus)
+}
+
+// Name implements Placer.
+func (p *RoundRobin) Name() string { return p.name }
+
+// Place implements Placer.
+func (p *RoundRobin) Place(c *Cluster, reqs []Request) []Decision {
+	return placeEach(c, reqs, p.fs, func(r *Request) int {
+		i := scanFrom(c, p.fs, r, p.next, p.onFst)
+		if i >= 0 {
+			p.next = i + 1
+		}
+		return i
+	})
+}
+
+// scanFrom returns the first host from start (wrapping) that passes fs;
+// with onFirst, hosts that are on are tried in a first pass and off ones
+// only when no on host fits (Eucalyptus wakes a node only when it must).
+func scanFrom(c *Cluster, fs []Filter, r *Request, start int, onFirst bool) int {
+	n := c.Len()
+	passesN := 1
+	if onFirst {
+		passesN = 2
+	}
+	for pass := range passesN {
+		for k := range n {
+			i := (start + k) % n
+			h := c.Host(i)
+			if onFirst && h.On != (pass == 0) {
+				continue
+			}
+			if ok, _ := passes(fs, h, r); ok {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// Greedy is Eucalyptus's GREEDY: the first node in index order that is on
+// and has free cores, memory and disk, with no overcommit; when none does,
+// the first sleeping node that fits, which is woken.
+type Greedy struct{}
+
+// Name implements Placer.
+func (Greedy) Name() string { return "euca-greedy" }
+
+// Place implements Placer.
+func (Greedy) Place(c *Cluster, reqs []Request) []Decision {
+	return placeEach(c, reqs, strict, func(r *Request) int { return scanFrom(c, strict, r, 0, true) })
+}
+
+// OpenStack is Nova's FilterScheduler: CoreFilter, RamFilter and DiskFilter
+// on the allocation ratios, then the RAM and CPU weighers, each normalized
+// over the candidate hosts to 0..1 ((x−min)/(max−min), all equal → 0) and
+// multiplied by its multiplier. Positive multipliers spread VMs (prefer free
+// capacity); negative ones stack them. The highest total wins, ties to the
+// lowest index.
+type OpenStack struct {
+	RAMMultiplier, CPUMultiplier  float64
+	CPURatio, RAMRatio, DiskRatio float64
+}
+
+var novaFilters = []Filter{CoreFilter{}, RAMFilter{}, DiskFilter{}}
+
+// Name implements Placer.
+func (*OpenStack) Name() string { return "openstack" }
+
+// DefaultRatios implements RatioDefaulter: Nova's initial allocation ratios
+// unless the policy's arguments change them.
+func (p *OpenStack) DefaultRatios() (cpu, ram, disk float64) {
+	return p.CPURatio, p.RAMRatio, p.DiskRatio
+}
+
+// Place implements Placer.
+func (p *OpenStack) Place(c *Cluster, reqs []Request) []Decision {
+	var cand []int
+	var ram, cpu []float64
+	return placeEach(c, reqs, novaFilters, func(r *Request) int {
+		cand, ram, cpu = cand[:0], ram[:0], cpu[:0]
+		for i := range c.Len() {
+			h := c.Host(i)
+			if ok, _ := passes(novaFilters, h, r); ok {
+				cand = append(cand, i)
+				ram = append(ram, h.FreeRAMMiB())
+				cpu = append(cpu, h.FreeVCPUs())
+			}
+		}
+		if len(cand) == 0 {
+			return -1
+		}
+		normalize(ram)
+		normalize(cpu)
+		best, bestW := -1, math.Inf(-1)
+		for k, i := range cand {
+			w := p.RAMMultiplier*ram[k] + p.CPUMultiplier*cpu[k]
+			if w > bestW {
+				best, bestW = i, w
+			}
+		}
+		return best
+	})
+}
+
+// normalize maps xs onto 0..1 by (x−min)/(max−min); all equal → all 0 (as
+// Nova's weight normalization does).
+func normalize(xs []float64) {
+	lo, hi := slices.Min(xs), slices.Max(xs)
+	for i := range xs {
+		if hi > lo {
+			xs[i] = (xs[i] - lo) / (hi - lo)
+		} else {
+			xs[i] = 0
+		}
+	}
+}
+
+// PABFD is power-aware best fit decreasing (Beloglazov & Buyya, CCPE 2012):
+// the batch is sorted by decreasing CPU demand, and each VM goes to the host
+// whose power grows least, among hosts with room whose demand after
+// placement stays within MaxUtil of capacity.
+type PABFD struct {
+	MaxUtil float64
+	// WakeCost: an off host's power before placement is 0, so waking it
+	// costs its idle power. Without it the host counts at its idle draw
+	// (CloudSim's behaviour, which makes sleeping hosts look cheap).
+	WakeCost bool
+}
+
+// Name implements Placer.
+func (*PABFD) Name() string { return "pabfd" }
+
+// utilFilter rejects hosts whose CPU demand would exceed MaxUtil.
+type utilFilter struct{ max float64 }
+
+func (utilFilter) Name() string { return "max-util" }
+func (f utilFilter) Filter(h *HostState, r *Request) (bool, string) {
+	return fitsIn(h.DemandMIPS+r.DemandMIPS, f.max*h.TotalMIPS(), h.TotalMIPS()), "would exceed the utilization limit"
+}
+
+func watts(h *HostState, demand float64) float64 {
+	if h.Power == nil || h.TotalMIPS() <= 0 {
+		return 0
+	}
+	return h.Power.Watts(math.Min(demand/h.TotalMIPS(), 1))
+}
+
+// Place implements Placer.
+func (p *PABFD) Place(c *Cluster, reqs []Request) []Decision {
+	fs := append(slices.Clone(strict), utilFilter{p.MaxUtil})
+	order := make([]int, len(reqs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		if d := cmp.Compare(reqs[b].DemandMIPS, reqs[a].DemandMIPS); d != 0 {
+			return d
+		}
+		return cmp.Compare(reqs[a].ID, reqs[b].ID)
+	})
+	out := make([]Decision, len(reqs))
+	for _, k := range order {
+		r := &reqs[k]
+		best := bestBy(c, fs, r, func(h *HostState) float64 {
+			before := watts(h, h.DemandMIPS)
+			if !h.On && p.WakeCost {
+				before = 0
+			}
+			return watts(h, h.DemandMIPS+r.DemandMIPS) - before
+		}, true)
+		if best < 0 {
+			out[k] = reject(c, fs, r)
+			continue
+		}
+		c.Allocate(best, r)
+		c.SetDemand(best, c.Host(best).DemandMIPS+r.DemandMIPS)
+		out[k] = Decision{Host: best}
+	}
+	return out
+}

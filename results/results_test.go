@@ -1,0 +1,140 @@
+package results
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestWriteCSV(t *testing.T) {
+	rows := []CloudletRecord{
+		{Cloudlet: 0, Group: "c", VM: 3, LengthMI: 1e6, SubmitS: 0, StartS: 0.1, FinishS: 600, State: "finished"},
+		{Cloudlet: 1, Group: `a,"b"`, VM: 4, LengthMI: 1e21, SubmitS: 3, StartS: -1, FinishS: -1, State: "rejected"},
+	}
+	var b bytes.Buffer
+	if err := WriteCSV(&b, rows); err != nil {
+		t.Fatal(err)
+	}
+	want := "cloudlet,group,vm,length_mi,submit_s,start_s,finish_s,state\n" +
+		"0,c,3,1e+06,0,0.1,600,finished\n" +
+		"1,\"a,\"\"b\"\"\",4,1e+21,3,-1,-1,rejected\n"
+	if b.String() != want {
+		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	b.Reset()
+	if err := WriteCSV(&b, []DatacenterSample{{TimeS: 300, ActiveHosts: 2, OnHosts: 3, RunningVMs: 5, DemandMIPS: 1.5, AllocMIPS: 1.25, Util: 0.125, PowerW: 250}}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "time_s,active_hosts,on_hosts,running_vms,demand_mips,alloc_mips,util,power_w\n300,2,3,5,1.5,1.25,0.125,250\n"; b.String() != want {
+		t.Fatalf("got %q", b.String())
+	}
+}
+
+func TestWriteFileAtomic(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f.txt")
+	if err := WriteFileAtomic(p, func(w io.Writer) error { _, err := w.Write([]byte("old")); return err }); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	err := WriteFileAtomic(p, func(w io.Writer) error { w.Write([]byte("partial")); return boom })
+	if !errors.Is(err, boom) {
+		t.Fatalf("error %v", err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "old" {
+		t.Fatalf("existing file changed to %q", b)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Fatalf("temporary files left behind: %v", entries)
+	}
+}
+
+func TestSummaryJSON(t *testing.T) {
+	s := Summary{Scenario: "x", EnergyKWh: math.NaN(), Metrics: map[string]float64{"b": 1, "a": math.Inf(1)}}
+	var b bytes.Buffer
+	if err := WriteSummaryJSON(&b, &s); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{`"overrides": []`, `"rejection_reasons": {}`, `"a": 0,`, `"energy_kwh": 0,`,
+		"energy_kwh was NaN", "metrics.a was +Inf"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Index(out, `"scenario"`) > strings.Index(out, `"seed"`) || strings.Index(out, `"a"`) > strings.Index(out, `"b"`) {
+		t.Error("field or key order")
+	}
+	back, err := ReadSummaryJSON(strings.NewReader(out))
+	if err != nil || back.Scenario != "x" || len(back.Warnings) != 2 {
+		t.Fatalf("round trip: %v %+v", err, back)
+	}
+}
+
+func sampleRecorder() *Recorder {
+	r := &Recorder{Summary: Summary{Scenario: "t"}}
+	for i := range 50 {
+		x := float64(i)
+		r.Datacenter = append(r.Datacenter, DatacenterSample{TimeS: 600 * x, ActiveHosts: i % 7, OnHosts: 8,
+			DemandMIPS: 1000 + 30*x, AllocMIPS: 1000 + 20*x, Util: 0.1 + 0.01*x, PowerW: 800 + 10*math.Sin(x)})
+		r.Hosts = append(r.Hosts, HostSample{TimeS: 600 * x, Host: 0, Group: "h", State: "on"})
+	}
+	r.Outcomes = []VMOutcome{{VM: 0, Group: "v", State: "finished"}}
+	return r
+}
+
+func TestWriteDirDeterministicAndClean(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	// A stale file from an earlier run that this run does not write.
+	os.WriteFile(filepath.Join(a, "cloudlets.csv"), []byte("stale"), 0o644)
+	fa, err := WriteDir(a, sampleRecorder(), WriteOptions{Plots: true, Title: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, err := WriteDir(b, sampleRecorder(), WriteOptions{Plots: true, Title: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"active_hosts.png", "active_hosts.svg", "datacenter.csv", "hosts.csv", "power.png", "power.svg",
+		"summary.json", "utilization.png", "utilization.svg", "vm_outcomes.csv"}
+	if !slices.Equal(fa, want) || !slices.Equal(fb, want) {
+		t.Fatalf("files %v", fa)
+	}
+	if _, err := os.Stat(filepath.Join(a, "cloudlets.csv")); !errors.Is(err, os.ErrNotExist) {
+		t.Error("stale cloudlets.csv not removed")
+	}
+	for _, f := range want {
+		x, _ := os.ReadFile(filepath.Join(a, f))
+		y, _ := os.ReadFile(filepath.Join(b, f))
+		if len(x) == 0 || !bytes.Equal(x, y) {
+			t.Errorf("%s differs between two writes of the same records (or is empty)", f)
+		}
+	}
+	// One sample: no plots.
+	r := sampleRecorder()
+	r.Datacenter = r.Datacenter[:1]
+	fc, _ := WriteDir(t.TempDir(), r, WriteOptions{Plots: true})
+	if slices.Contains(fc, "power.png") {
+		t.Error("plot drawn from a single sample")
+	}
+}
+
+func BenchmarkWriteCSV(b *testing.B) {
+	rows := make([]CloudletRecord, 1_000_000)
+	for i := range rows {
+		rows[i] = CloudletRecord{Cloudlet: i, Group: "c", VM: i % 4000, LengthMI: 1e6, SubmitS: 0, StartS: 0, FinishS: 600, State: "finished"}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := WriteCSV(io.Discard, rows); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,264 @@
+package results
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Recorder collects a run's records in memory; the model appends, the
+// writers read. It does no I/O.
+type Recorder struct {
+	Hosts      []HostSample
+	VMs        []VMSample
+	Datacenter []DatacenterSample
+	Outcomes   []VMOutcome
+	Cloudlets  []CloudletRecord
+	Summary    Summary
+}
+
+// WriteOptions control WriteDir.
+type WriteOptions struct {
+	// Plots draws the figures (when there are at least two samples).
+	Plots bool
+	// Title prefixes plot titles (the scenario name).
+	Title string
+}
+
+// Files WriteDir may write; a file of these names that a run does not write
+// is removed, so a directory always reflects one run.
+var managedFiles = []string{
+	"summary.json", "vm_outcomes.csv", "cloudlets.csv", "hosts.csv", "vms.csv", "datacenter.csv",
+	"utilization.png", "utilization.svg", "power.png", "power.svg", "active_hosts.png", "active_hosts.svg",
+}
+
+// WriteDir writes the run's files into dir (created if needed) and returns
+// their names, sorted. Every file is written to a temporary file and renamed.
+func WriteDir(dir string, r *Recorder, opt WriteOptions) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var written []string
+	write := func(name string, f func(io.Writer) error) error {
+		written = append(written, name)
+		return WriteFileAtomic(filepath.Join(dir, name), f)
+	}
+	r.Summary.Sanitize()
+	steps := []struct {
+		name string
+		on   bool
+		f    func(io.Writer) error
+	}{
+		{"summary.json", true, func(w io.Writer) error { return WriteSummaryJSON(w, &r.Summary) }},
+		{"vm_outcomes.csv", true, func(w io.Writer) error { return WriteCSV(w, r.Outcomes) }},
+		{"cloudlets.csv", len(r.Cloudlets) > 0, func(w io.Writer) error { return WriteCSV(w, r.Cloudlets) }},
+		{"hosts.csv", len(r.Hosts) > 0, func(w io.Writer) error { return WriteCSV(w, r.Hosts) }},
+		{"vms.csv", len(r.VMs) > 0, func(w io.Writer) error { return WriteCSV(w, r.VMs) }},
+		{"datacenter.csv", len(r.Datacenter) > 0, func(w io.Writer) error { return WriteCSV(w, r.Datacenter) }},
+	}
+	for _, s := range steps {
+		if !s.on {
+			continue
+		}
+		if err := write(s.name, s.f); err != nil {
+			return nil, err
+		}
+	}
+	if opt.Plots && len(r.Datacenter) >= 2 {
+		for _, p := range figures(r.Datacenter, opt.Title) {
+			for _, ext := range []string{"png", "svg"} {
+				name := p.name + "." + ext
+				if err := write(name, func(w io.Writer) error { return p.render(w, ext) }); err != nil {
+					return nil, fmt.Errorf("%s: %w", name, err)
+				}
+			}
+		}
+	}
+	for _, name := range managedFiles {
+		if !slices.Contains(written, name) {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return nil, err
+			}
+		}
+	}
+	slices.Sort(written)
+	return written, nil
+}
+
+// WriteFileAtomic writes path through a temporary file in the same
+// directory: buffered, synced, closed, then renamed over path. On any error
+// the temporary file is removed and an existing file at path is untouched.
+func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 1<<16)
+	if err = write(bw); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// ---- CSV ----
+
+type column struct {
+	index int
+	kind  reflect.Kind
+}
+
+// WriteCSV writes rows as CSV with a header taken from each field's `csv`
+// tag, in field order. Floats use the shortest exact form
+// (strconv.FormatFloat(v, 'g', -1, 64)); strings are quoted only when they
+// hold a comma, quote or line break. Reflection is done once per call.
+func WriteCSV[T any](w io.Writer, rows []T) error {
+	t := reflect.TypeFor[T]()
+	var cols []column
+	var header []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := f.Tag.Get("csv")
+		if name == "" || name == "-" {
+			continue
+		}
+		switch f.Type.Kind() {
+		case reflect.Float64, reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint64, reflect.String, reflect.Bool:
+		default:
+			return fmt.Errorf("results: WriteCSV: field %s has unsupported type %s", f.Name, f.Type)
+		}
+		cols = append(cols, column{i, f.Type.Kind()})
+		header = append(header, name)
+	}
+	bw, ok := w.(*bufio.Writer)
+	if !ok {
+		bw = bufio.NewWriter(w)
+	}
+	bw.WriteString(strings.Join(header, ","))
+	bw.WriteByte('\n')
+	buf := make([]byte, 0, 64)
+	for i := range rows {
+		v := reflect.ValueOf(&rows[i]).Elem()
+		for j, c := range cols {
+			if j > 0 {
+				bw.WriteByte(',')
+			}
+			fv := v.Field(c.index)
+			buf = buf[:0]
+			switch c.kind {
+			case reflect.Float64:
+				buf = strconv.AppendFloat(buf, fv.Float(), 'g', -1, 64)
+			case reflect.Int, reflect.Int64, reflect.Int32:
+				buf = strconv.AppendInt(buf, fv.Int(), 10)
+			case reflect.Uint64:
+				buf = strconv.AppendUint(buf, fv.Uint(), 10)
+			case reflect.Bool:
+				buf = strconv.AppendBool(buf, fv.Bool())
+			case reflect.String:
+				buf = appendCSVString(buf, fv.String())
+			}
+			bw.Write(buf)
+		}
+		if err := bw.WriteByte('\n'); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+func appendCSVString(buf []byte, s string) []byte {
+	if !strings.ContainsAny(s, ",\"\r\n") && (s == "" || (s[0] != ' ' && s[0] != '\t')) {
+		return append(buf, s...)
+	}
+	buf = append(buf, '"')
+	buf = append(buf, strings.ReplaceAll(s, `"`, `""`)...)
+	return append(buf, '"')
+}
+
+// ---- JSON ----
+
+// Sanitize makes the summary encodable and honest: NaN or infinite numbers
+// are replaced by 0 with a warning naming the field, and nil maps and slices
+// become empty ones (written as {} and [] rather than null).
+func (s *Summary) Sanitize() {
+	fix := func(name string, p *float64) {
+		if math.IsNaN(*p) || math.IsInf(*p, 0) {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("%s was %v (not a number); written as 0", name, *p))
+			*p = 0
+		}
+	}
+	v := reflect.ValueOf(s).Elem()
+	for i := range v.NumField() {
+		if f := v.Field(i); f.Kind() == reflect.Float64 {
+			fix(strings.Split(v.Type().Field(i).Tag.Get("json"), ",")[0], f.Addr().Interface().(*float64))
+		}
+	}
+	keys := make([]string, 0, len(s.Metrics))
+	for k := range s.Metrics {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		x := s.Metrics[k]
+		fix("metrics."+k, &x)
+		s.Metrics[k] = x
+	}
+	if s.Overrides == nil {
+		s.Overrides = []string{}
+	}
+	if s.RejectionReasons == nil {
+		s.RejectionReasons = map[string]int{}
+	}
+	if s.Metrics == nil {
+		s.Metrics = map[string]float64{}
+	}
+	if s.Warnings == nil {
+		s.Warnings = []string{}
+	}
+}
+
+// WriteSummaryJSON writes s as indented JSON (fields in declaration order,
+// map keys sorted) with a trailing newline.
+func WriteSummaryJSON(w io.Writer, s *Summary) error {
+	s.Sanitize()
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(s)
+}
+
+// ReadSummaryJSON reads a summary written by WriteSummaryJSON.
+func ReadSummaryJSON(r io.Reader) (*Summary, error) {
+	var s Summary
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}

@@ -1,0 +1,340 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/simrun/simrun/internal/suggest"
+	"github.com/simrun/simrun/sim"
+)
+
+// defined reports whether the (substituted) document sets the key path;
+// path elements are keys or indices into arrays of tables.
+func defined(doc map[string]any, path ...any) bool {
+	var cur any = doc
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, ok := cur.(map[string]any)
+			if !ok {
+				return false
+			}
+			if cur, ok = m[k]; !ok {
+				return false
+			}
+		case int:
+			a, ok := cur.([]map[string]any)
+			if !ok || k >= len(a) {
+				return false
+			}
+			cur = a[k]
+		}
+	}
+	return true
+}
+
+// applyDefaults fills every key the document leaves out, as documented in
+// schema.go. An explicit value is never replaced, so an explicit zero count
+// is caught by validation instead of turning into a default.
+func applyDefaults(sc *Scenario, file string, doc map[string]any) {
+	if !defined(doc, "name") {
+		sc.Name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+	}
+	if !defined(doc, "seed") {
+		sc.Seed = 1
+	}
+	for i := range sc.HostGroups {
+		g := &sc.HostGroups[i]
+		has := func(k ...any) bool { return defined(doc, append([]any{"host_group", i}, k...)...) }
+		if !has("name") {
+			g.Name = fmt.Sprintf("hosts%d", i)
+		}
+		if !has("bandwidth_gbps") {
+			g.BandwidthGbps = 10
+		}
+		if !has("storage_gb") {
+			g.StorageGB = 1000
+		}
+		if !has("vm_scheduler") {
+			g.VMScheduler = "time-shared"
+		}
+		if !has("power", "model") {
+			g.Power.Model = "linear"
+		}
+		if !has("power", "idle_watts") {
+			g.Power.IdleWatts = 100
+		}
+		if !has("power", "max_watts") {
+			g.Power.MaxWatts = 250
+		}
+	}
+	for i := range sc.VMGroups {
+		g := &sc.VMGroups[i]
+		has := func(k ...any) bool { return defined(doc, append([]any{"vm_group", i}, k...)...) }
+		if !has("name") {
+			g.Name = fmt.Sprintf("vms%d", i)
+		}
+		if !has("bandwidth_mbps") {
+			g.BandwidthMbps = 100
+		}
+		if !has("image_gb") {
+			g.ImageGB = 2.5
+		}
+		if !has("cloudlet_scheduler") {
+			g.CloudletScheduler = "time-shared"
+		}
+		u := &g.Utilization
+		if !has("utilization", "model") {
+			u.Model = "constant"
+		}
+		if !has("utilization", "level") {
+			u.Level = 1
+		}
+		if !has("utilization", "max") {
+			u.Max = 1
+		}
+		if !has("utilization", "period") {
+			u.Period = Duration{24 * sim.Hour}
+		}
+		if !has("utilization", "peak_at") {
+			u.PeakAt = Duration{14 * sim.Hour}
+		}
+		if !has("utilization", "interval") {
+			u.Interval = Duration{5 * sim.Minute}
+		}
+	}
+	for i := range sc.CloudletGroups {
+		g := &sc.CloudletGroups[i]
+		has := func(k string) bool { return defined(doc, "cloudlet_group", i, k) }
+		if !has("name") {
+			g.Name = fmt.Sprintf("cloudlets%d", i)
+		}
+		if !has("cores") {
+			g.Cores = 1
+		}
+		if !has("assign") {
+			g.Assign = "round-robin"
+		}
+	}
+	if !defined(doc, "placement", "policy") {
+		sc.Placement.Policy = "first-fit"
+	}
+	if sc.Output.Cloudlets == nil {
+		t := true
+		sc.Output.Cloudlets = &t
+	}
+	if sc.Output.Plots == nil {
+		t := true
+		sc.Output.Plots = &t
+	}
+}
+
+// maxBytes is the memory a scenario may need before loading refuses it.
+const maxBytes = 16 << 30
+
+// validate collects every problem with its key path.
+func (l *loader) validate(sc *Scenario, doc map[string]any, opts Options) []error {
+	pos := func(key string, v float64) {
+		if math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 {
+			l.errorf(key, "must be > 0 (got %v)", v)
+		}
+	}
+	posInt := func(key string, v int) {
+		if v <= 0 {
+			l.errorf(key, "must be > 0 (got %d)", v)
+		}
+	}
+	nonNeg := func(key string, v float64) {
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			l.errorf(key, "must be ≥ 0 (got %v)", v)
+		}
+	}
+	frac := func(key string, v float64) {
+		if math.IsNaN(v) || v < 0 || v > 1 {
+			l.errorf(key, "must be between 0 and 1 (got %v)", v)
+		}
+	}
+	enum := func(key, v string, known ...string) {
+		if !slices.Contains(known, v) {
+			l.errorf(key, "unknown value %q%s (known: %s)", v, suggest.DidYouMean(v, known), strings.Join(known, ", "))
+		}
+	}
+	unique := func(kind string, names []string) {
+		seen := map[string]bool{}
+		for i, n := range names {
+			if seen[n] {
+				l.errorf(fmt.Sprintf("%s[%d].name", kind, i), "duplicate name %q", n)
+			}
+			seen[n] = true
+		}
+	}
+
+	if len(sc.HostGroups) == 0 {
+		l.errorf("host_group", "at least one [[host_group]] is required")
+	}
+	if len(sc.VMGroups) == 0 {
+		l.errorf("vm_group", "at least one [[vm_group]] is required")
+	}
+	var hostNames, vmNames []string
+	powerModels := append([]string{"linear", "table"}, opts.PowerModels...)
+	for i, g := range sc.HostGroups {
+		k := func(s string) string { return fmt.Sprintf("host_group[%d].%s", i, s) }
+		hostNames = append(hostNames, g.Name)
+		posInt(k("count"), g.Count)
+		posInt(k("cores"), g.Cores)
+		pos(k("mips_per_core"), g.MIPSPerCore)
+		pos(k("ram_gib"), g.RAMGiB)
+		pos(k("bandwidth_gbps"), g.BandwidthGbps)
+		nonNeg(k("storage_gb"), g.StorageGB)
+		nonNeg(k("cpu_allocation_ratio"), g.CPUAllocationRatio)
+		nonNeg(k("ram_allocation_ratio"), g.RAMAllocationRatio)
+		nonNeg(k("disk_allocation_ratio"), g.DiskAllocationRatio)
+		enum(k("vm_scheduler"), g.VMScheduler, "time-shared", "space-shared")
+		enum(k("power.model"), g.Power.Model, powerModels...)
+		switch g.Power.Model {
+		case "linear":
+			nonNeg(k("power.idle_watts"), g.Power.IdleWatts)
+			nonNeg(k("power.max_watts"), g.Power.MaxWatts)
+			if g.Power.MaxWatts < g.Power.IdleWatts {
+				l.errorf(k("power.max_watts"), "must be ≥ idle_watts (%v), got %v", g.Power.IdleWatts, g.Power.MaxWatts)
+			}
+		case "table":
+			w := g.Power.TableWatts
+			if len(w) != 11 {
+				l.errorf(k("power.table_watts"), "needs 11 values (watts at 0 %%, 10 %%, …, 100 %% load), got %d", len(w))
+			}
+			for j, x := range w {
+				if math.IsNaN(x) || math.IsInf(x, 0) || x < 0 || (j > 0 && x < w[j-1]) {
+					l.errorf(k("power.table_watts"), "must be 11 non-negative, non-decreasing values; value %d is %v", j, x)
+					break
+				}
+			}
+		}
+	}
+	for i, g := range sc.VMGroups {
+		k := func(s string) string { return fmt.Sprintf("vm_group[%d].%s", i, s) }
+		vmNames = append(vmNames, g.Name)
+		posInt(k("count"), g.Count)
+		posInt(k("vcpus"), g.VCPUs)
+		pos(k("mips"), g.MIPS)
+		pos(k("ram_gib"), g.RAMGiB)
+		nonNeg(k("bandwidth_mbps"), g.BandwidthMbps)
+		nonNeg(k("image_gb"), g.ImageGB)
+		enum(k("cloudlet_scheduler"), g.CloudletScheduler, "time-shared", "space-shared")
+		u := g.Utilization
+		enum(k("utilization.model"), u.Model, "constant", "uniform", "diurnal", "trace")
+		switch u.Model {
+		case "constant":
+			frac(k("utilization.level"), u.Level)
+		case "uniform":
+			frac(k("utilization.min"), u.Min)
+			frac(k("utilization.max"), u.Max)
+			if u.Min > u.Max {
+				l.errorf(k("utilization.min"), "must be ≤ max (%v), got %v", u.Max, u.Min)
+			}
+		case "diurnal":
+			frac(k("utilization.mean"), u.Mean)
+			nonNeg(k("utilization.amplitude"), u.Amplitude)
+			if u.Period.Time <= 0 {
+				l.errorf(k("utilization.period"), "must be > 0")
+			}
+		case "trace":
+			if u.Trace == "" {
+				l.errorf(k("utilization.trace"), "a trace file is required with model = \"trace\"")
+			} else if f, err := sc.Open(u.Trace); err != nil {
+				l.errorf(k("utilization.trace"), "cannot open the trace: %v", err)
+			} else {
+				f.Close()
+			}
+		}
+		if u.Model != "constant" && u.Interval.Time <= 0 {
+			l.errorf(k("utilization.interval"), "must be > 0")
+		}
+	}
+	for i, g := range sc.CloudletGroups {
+		k := func(s string) string { return fmt.Sprintf("cloudlet_group[%d].%s", i, s) }
+		posInt(k("count"), g.Count)
+		pos(k("length_mi"), g.LengthMI)
+		posInt(k("cores"), g.Cores)
+		enum(k("assign"), g.Assign, "round-robin")
+		if g.VMGroup != "" && !slices.Contains(vmNames, g.VMGroup) {
+			l.errorf(k("vm_group"), "no vm_group is called %q%s", g.VMGroup, suggest.DidYouMean(g.VMGroup, vmNames))
+		}
+	}
+	unique("host_group", hostNames)
+	unique("vm_group", vmNames)
+	if opts.CheckPlacement != nil {
+		if err := opts.CheckPlacement(sc.Placement.Policy, sc.Placement.Args); err != nil {
+			for _, e := range flatten(err) {
+				key := "placement.policy"
+				msg := e.Error()
+				if strings.HasPrefix(msg, "placement.") {
+					key, msg, _ = strings.Cut(msg, ": ")
+				}
+				l.errorf(key, "%s", msg)
+			}
+		}
+	}
+	l.sizeGuard(sc)
+	return l.errs
+}
+
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+// sizeGuard refuses scenarios whose memory estimate exceeds maxBytes,
+// computed in float64 so absurd counts cannot overflow.
+func (l *loader) sizeGuard(sc *Scenario) {
+	var hosts, vms, cls float64
+	for _, g := range sc.HostGroups {
+		hosts += float64(max(g.Count, 0))
+	}
+	for _, g := range sc.VMGroups {
+		vms += float64(max(g.Count, 0))
+	}
+	for _, g := range sc.CloudletGroups {
+		cls += float64(max(g.Count, 0))
+	}
+	// Per-entity costs measured on cloudsim-scale (host ≈ 400 B with its
+	// scheduler state, VM ≈ 500 B with outcome record, cloudlet ≈ 150 B with
+	// its record), doubled for headroom.
+	bytes := hosts*1024 + vms*1024 + cls*300
+	if dt := sc.Output.SampleInterval.Time; dt > 0 && sc.Duration.Time > 0 {
+		samples := math.Floor(float64(sc.Duration.Time)/float64(dt)) + 1
+		bytes += samples * (hosts*100 + vms*80)
+	}
+	if bytes > maxBytes {
+		l.errs = append(l.errs, errors.New(fmt.Sprintf(
+			"%s: this scenario would need about %s of memory (%.4g hosts, %.4g VMs, %.4g cloudlets%s); the limit is %s: reduce the counts or the sampling",
+			l.file, human(bytes), hosts, vms, cls, sampledNote(sc), human(maxBytes))))
+	}
+}
+
+func sampledNote(sc *Scenario) string {
+	if sc.Output.SampleInterval.Time > 0 && sc.Duration.Time > 0 {
+		return ", sampled every " + sc.Output.SampleInterval.String()
+	}
+	return ""
+}
+
+func human(b float64) string {
+	switch {
+	case b >= 1<<40:
+		return fmt.Sprintf("%.3g TiB", b/(1<<40))
+	case b >= 1<<30:
+		return fmt.Sprintf("%.3g GiB", b/(1<<30))
+	}
+	return fmt.Sprintf("%.3g MiB", b/(1<<20))
+}
