@@ -65,6 +65,16 @@ func figures(ds []DatacenterSample, title string) []figure {
 					p.Legend.Add(s.label, l)
 				}
 			}
+			// Headroom above the data so the legend never covers it.
+			top := 0.0
+			for _, s := range ss {
+				for i := range ds {
+					top = max(top, s.y(&ds[i]))
+				}
+			}
+			if top > 0 {
+				p.Y.Max = top * 1.25
+			}
 			p.Legend.Top = true
 			p.Legend.XOffs = -vg.Millimeter
 			wt, err := p.WriterTo(16*vg.Centimeter, 9*vg.Centimeter, ext)

@@ -1,0 +1,50 @@
+// Package policies decides where VMs go.
+//
+// The scheduler's view of the datacenter is a Cluster: per host its
+// capacity, allocation ratios (overcommit: vCPUs per core, RAM and disk
+// ratios), what has been allocated and its current CPU demand. Effective
+// capacity for placement is physical × ratio. A segment tree over the hosts
+// keeps the largest free vCPUs, RAM and disk per subtree, so first fit finds
+// the first host with room in O(log n) typical time (≈ 0.4 µs per placement
+// with 100,000 hosts; BenchmarkFirstFit).
+//
+// Placers receive every request that arrives at one instant as a batch and
+// return one Decision per request. A rejection explains itself: every host is
+// run through the policy's filters and counted under the first that rejected
+// it ("0/40 hosts fit: 38 short on RAM, 2 short on cores").
+//
+// Policies (simrun list shows them; placement.args configure them):
+//
+//   - first-fit, best-fit, worst-fit, round-robin: the classic bin-packing
+//     heuristics over the strict filters (cores, RAM and disk under the
+//     ratios, and cores at least as fast as the vCPUs, as CloudSim's VM
+//     schedulers require). Best fit minimizes, and worst fit maximizes, the
+//     fraction of the binding resource left free after placement:
+//     min(free vCPUs / vCPU capacity, free RAM / RAM capacity).
+//   - openstack: Nova's FilterScheduler (OpenStack Nova documentation,
+//     "Filter Scheduler" and "Weights"): CoreFilter, RamFilter and DiskFilter
+//     against the allocation ratios, whose defaults are Nova's initial
+//     allocation ratios cpu 16.0, ram 1.5, disk 1.0; then RAMWeigher (free
+//     RAM) and CPUWeigher (free vCPUs), each normalized over the candidates
+//     to (x − min)/(max − min) (all equal → 0) and scaled by
+//     ram_weight_multiplier and cpu_weight_multiplier (default 1.0). Positive
+//     multipliers spread load; negative ones stack it.
+//   - euca-greedy and euca-roundrobin: the Eucalyptus Cluster Controller's
+//     GREEDY and ROUNDROBIN node schedulers (Nurmi et al., "The Eucalyptus
+//     Open-source Cloud-computing System", CCGRID 2009; Eucalyptus
+//     administration guide): the first node, in index order or starting
+//     after the node chosen last, that is awake and has free cores, memory
+//     and disk, with no overcommit; a sleeping node is woken only when no
+//     awake node fits.
+//   - pabfd: power-aware best fit decreasing (Beloglazov & Buyya, CCPE 24(13),
+//     2012, Algorithm 1): sort the batch by decreasing CPU demand and give
+//     each VM to the host whose power increases least,
+//     P(u_after) − P(u_before) with u = demand / capacity, among hosts with
+//     room whose demand stays within max_util of capacity. With wake_cost
+//     (default) a switched-off host's power before is 0, so waking it costs
+//     its idle power; without it, it counts at its idle draw as in CloudSim.
+//
+// Registry: New(name, args) builds a policy from its TOML arguments and
+// rejects unknown arguments, wrong types and out-of-range values, each named
+// placement.args.<key>; there is no init()-time registration.
+package policies
