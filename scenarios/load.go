@@ -133,8 +133,60 @@ func LoadBytes(name string, data []byte, opts Options) (*Scenario, error) {
 	return loadBytes(name, data, opts, false)
 }
 
+// maxFileBytes bounds a scenario file: scenarios are short, and a huge file
+// is a mistake (a trace given as the scenario, say).
+const maxFileBytes = 4 << 20
+
+// maxNesting bounds how deep arrays and inline tables may nest: the TOML
+// parser takes time quadratic in the depth, and no scenario needs more
+// than a few levels.
+const maxNesting = 32
+
+// tooDeep scans for [ and { nesting outside strings and comments and
+// reports the line where it first exceeds limit (ok false).
+func tooDeep(data []byte, limit int) (line int, ok bool) {
+	depth, line := 0, 1
+	var quote byte
+	comment := false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case c == '\n':
+			line++
+			comment = false
+		case comment:
+		case quote != 0:
+			if c == '\\' && quote == '"' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '#':
+			comment = true
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '[' || c == '{':
+			if depth++; depth > limit {
+				return line, false
+			}
+		case c == ']' || c == '}':
+			depth = max(depth-1, 0)
+		}
+	}
+	return line, true
+}
+
+// maxProblems bounds how many problems one load reports.
+const maxProblems = 100
+
 func loadBytes(name string, data []byte, opts Options, isEmbedded bool) (*Scenario, error) {
-	l := &loader{file: name, src: string(data)}
+	if len(data) > maxFileBytes {
+		return nil, &InputError{[]error{fmt.Errorf("%s: %d bytes is more than a scenario file may hold (%d); is this the right file?", name, len(data), maxFileBytes)}}
+	}
+	if line, ok := tooDeep(data, maxNesting); !ok {
+		return nil, &InputError{[]error{fmt.Errorf("%s:%d: arrays or inline tables nested more than %d deep", name, line, maxNesting)}}
+	}
+	l := &loader{file: name, lines: strings.Split(string(data), "\n")}
 	var doc map[string]any
 	if _, err := toml.Decode(string(data), &doc); err != nil {
 		var pe toml.ParseError
@@ -190,7 +242,7 @@ func (s *Scenario) Open(p string) (io.ReadCloser, error) {
 // loader carries one load's context and collects its problems.
 type loader struct {
 	file       string
-	src        string
+	lines      []string
 	errs       []error
 	paramTable map[string]any
 	// reported holds the key paths that already have a problem, so a key
@@ -206,6 +258,12 @@ func (l *loader) errorf(key, format string, a ...any) {
 		l.reported = map[string]bool{}
 	}
 	l.reported[key] = true
+	if len(l.errs) == maxProblems {
+		l.errs = append(l.errs, fmt.Errorf("%s: more problems not shown (stopped after %d)", l.file, maxProblems))
+	}
+	if len(l.errs) > maxProblems {
+		return
+	}
 	loc := l.file
 	if line := l.lineOf(key); line > 0 {
 		loc = fmt.Sprintf("%s:%d", l.file, line)
@@ -222,7 +280,7 @@ var (
 // the table headers ([[host_group]] counted by index) and then looks for
 // "key =" inside the section.
 func (l *loader) lineOf(key string) int {
-	lines := strings.Split(l.src, "\n")
+	lines := l.lines
 	parts := strings.Split(key, ".")
 	start, section := 0, ""
 	for len(parts) > 1 {

@@ -110,6 +110,7 @@ func TestBadInput(t *testing.T) {
 		{"trace missing", good + "utilization = { model = \"trace\", trace = \"nope.txt\" }\n", []string{"vm_group[0].utilization.trace: cannot open the trace"}},
 		{"type", strings.Replace(good, "cores = 4", `cores = "four"`, 1), []string{`host_group[0].cores: want a whole number, got "four"`}},
 		{"undeclared parameter", strings.Replace(good, "count = 2", `count = "$n"`, 1), []string{`refers to parameter "n"`}},
+		{"deep nesting", "a = " + strings.Repeat("{b=", 100) + "1" + strings.Repeat("}", 100), []string{"bad.toml:1: arrays or inline tables nested more than 32 deep"}},
 		{"absurd counts", strings.Replace(good, "count = 2", "count = 1_000_000_000_000_000_000", 1), []string{"would need about", "reduce the counts"}},
 		{"three at once", strings.Replace(strings.Replace(strings.Replace(good, "cores = 4", "cores = -1", 1), "mips = 1000", "mips = 0", 1), `name = "t"`, "nmae = 1", 1),
 			[]string{"host_group[0].cores: must be > 0", "vm_group[0].mips: must be > 0", `nmae: unknown key (did you mean "name"?)`}},

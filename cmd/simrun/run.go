@@ -95,6 +95,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		_ = bar.Finish()
 	}
 	rec.Summary.Revision = revision()
+	if sc.Output.Cloudlets != nil && !*sc.Output.Cloudlets {
+		rec.Cloudlets = nil
+	}
 	files, err := results.WriteDir(dir, rec, results.WriteOptions{Plots: plotsOn(sc), Title: sc.Name})
 	if err != nil {
 		return fmt.Errorf("writing results: %w", err)

@@ -212,6 +212,7 @@ func (m *Model) place(v *vm.VM, hi int) {
 	wasActive := h.On && len(h.VMs) > 0
 	if !h.On {
 		m.power += h.SetOn(now, true)
+		m.powerAvg.Set(now, m.power)
 		m.cluster.SetOn(hi, true)
 		m.onHosts++
 		m.onAvg.Set(now, float64(m.onHosts))

@@ -200,10 +200,15 @@ func TestPowerOffIdleEnergy(t *testing.T) {
 	}
 }
 
-// Booting delays the start; work accrues only while running.
+// Booting delays the start; work accrues only while running. The host is
+// off until the VM is placed at 0 (power_off_idle), idle (100 W) while it
+// boots for 30 s, then at 0.5 utilization (175 W) for 5 s: 3875 J, and the
+// datacenter power series agrees with the per-host energy.
 func TestBootTime(t *testing.T) {
 	sc := newScenario()
-	sc.HostGroups = []scenarios.HostGroup{hostGroup("h", 1, 2, 1000, 8)}
+	hg := hostGroup("h", 1, 2, 1000, 8)
+	hg.PowerOffIdle = true
+	sc.HostGroups = []scenarios.HostGroup{hg}
 	g := vmGroup("v", 1, 1, 1000, 1)
 	g.BootTime = dur(30 * sim.Second)
 	sc.VMGroups = []scenarios.VMGroup{g}
@@ -212,6 +217,12 @@ func TestBootTime(t *testing.T) {
 	o := rec.Outcomes[0]
 	if o.PlacedS != 0 || o.RunningS != 30 || !near(o.EndedS, 35) || o.State != "finished" {
 		t.Errorf("outcome %+v, want placed 0 running 30 ended 35", o)
+	}
+	if got := rec.Summary.EnergyKWh * 3.6e6; !near(got, 3875) {
+		t.Errorf("energy %v J, want 3875", got)
+	}
+	if got := rec.Summary.Metrics["mean_power_w"] * 35; !near(got, 3875) {
+		t.Errorf("mean power × 35 s = %v J, want 3875", got)
 	}
 }
 

@@ -1,0 +1,41 @@
+// Package results turns a run's typed records into files: CSV in long
+// ("tidy") form with a fixed column order, a JSON summary, and figures drawn
+// with gonum/plot. Models append records to a Recorder and never touch
+// files; the writers never read model state.
+//
+// Files written by WriteDir (each through a temporary file, fsync and
+// rename, so an interrupted run never leaves a half-written file):
+//
+//   - summary.json — Summary: scenario name and SHA-256, seed, build
+//     revision, --set overrides, policy; simulated seconds and events; VMs
+//     requested, placed, rejected, finished and still running at the end;
+//     cloudlets and cloudlets finished; last_completion_s (last cloudlet);
+//     makespan_s (last VM end); finished_work_mi (million instructions
+//     executed); energy_kwh; mean_active_hosts and mean_on_hosts
+//     (time-weighted); mean_util (∫ allocated MIPS / ∫ capacity of hosts
+//     while on); peak_power_w; rejection_reasons (count per reason);
+//     metrics (unmet_demand_mi, demanded_work_mi, unmet_demand_fraction,
+//     mean_power_w, cloudlets_unfinished); warnings. NaN or infinite values
+//     are written as 0 with a warning naming the field.
+//   - vm_outcomes.csv — VMOutcome, one row per VM: vm, group, vcpus, ram_mib,
+//     state (finished, rejected, running, booting, requested), host (−1 if
+//     never placed), requested_s, placed_s, running_s, ended_s (−1 when not
+//     reached), work_mi, reason.
+//   - cloudlets.csv — CloudletRecord: cloudlet, group, vm, length_mi,
+//     submit_s, start_s, finish_s (−1 when not reached), state (finished,
+//     unfinished, rejected).
+//   - hosts.csv — HostSample per host per sampling instant: time_s, host,
+//     group, state (on/off), vms, demand_mips, alloc_mips, util (0..1),
+//     power_w.
+//   - vms.csv — VMSample per placed VM per instant: time_s, vm, group, host,
+//     state, demand_mips, alloc_mips.
+//   - datacenter.csv — DatacenterSample per instant: time_s, active_hosts (on
+//     and holding a VM), on_hosts, running_vms, demand_mips, alloc_mips, util
+//     (alloc over the capacity of hosts that are on), power_w.
+//   - utilization, power and active_hosts as .png and .svg, drawn from
+//     datacenter.csv; time in hours for runs longer than two hours, else
+//     minutes.
+//
+// Floats are written in their shortest exact form (strconv 'g', −1), and no
+// file contains a wall-clock time, so identical runs give identical bytes.
+package results
