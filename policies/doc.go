@@ -13,6 +13,14 @@
 // run through the policy's filters and counted under the first that rejected
 // it ("0/40 hosts fit: 38 short on RAM, 2 short on cores").
 //
+// Building blocks: Filter (can this host take this VM, and if not, why),
+// Scorer (0..1, higher is better) and Pipeline, a placer made of filters and
+// weighted scorers (highest weighted sum wins, ties to the lowest index).
+// best-fit and worst-fit are pipelines over the strict filters with
+// PackScorer and SpreadScorer; the others are small hand-written placers
+// because they need state (round robin), normalization over the candidates
+// (OpenStack) or batch ordering (PABFD).
+//
 // Policies (simrun list shows them; placement.args configure them):
 //
 //   - first-fit, best-fit, worst-fit, round-robin: the classic bin-packing

@@ -71,33 +71,58 @@ func bestBy(c *Cluster, fs []Filter, r *Request, score func(h *HostState) float6
 	return best
 }
 
-// BestFit takes the host left with the least free capacity on its binding
-// resource (see leftover).
-type BestFit struct{}
+// Weighted is a scorer with its weight in a Pipeline.
+type Weighted struct {
+	Scorer
+	Weight float64
+}
+
+// Pipeline is a placer assembled from filters and weighted scorers: the
+// host that passes every filter with the highest weighted score sum wins,
+// ties to the lowest index. Best fit and worst fit are pipelines.
+type Pipeline struct {
+	PolicyName string
+	Filters    []Filter
+	Scorers    []Weighted
+}
 
 // Name implements Placer.
-func (BestFit) Name() string { return "best-fit" }
+func (p *Pipeline) Name() string { return p.PolicyName }
 
 // Place implements Placer.
-func (BestFit) Place(c *Cluster, reqs []Request) []Decision {
-	return placeEach(c, reqs, strict, func(r *Request) int {
-		return bestBy(c, strict, r, func(h *HostState) float64 { return leftover(h, r) }, true)
+func (p *Pipeline) Place(c *Cluster, reqs []Request) []Decision {
+	return placeEach(c, reqs, p.Filters, func(r *Request) int {
+		return bestBy(c, p.Filters, r, func(h *HostState) float64 {
+			sum := 0.0
+			for _, s := range p.Scorers {
+				sum += s.Weight * s.Score(h, r)
+			}
+			return sum
+		}, false)
 	})
 }
 
-// WorstFit takes the host left with the most free capacity on its binding
-// resource: it spreads VMs.
-type WorstFit struct{}
+// PackScorer prefers the host left with the least free capacity on its
+// binding resource: 1 − leftover (see leftover), so best fit.
+type PackScorer struct{}
 
-// Name implements Placer.
-func (WorstFit) Name() string { return "worst-fit" }
+// Name implements Scorer.
+func (PackScorer) Name() string { return "pack" }
 
-// Place implements Placer.
-func (WorstFit) Place(c *Cluster, reqs []Request) []Decision {
-	return placeEach(c, reqs, strict, func(r *Request) int {
-		return bestBy(c, strict, r, func(h *HostState) float64 { return leftover(h, r) }, false)
-	})
-}
+// Score implements Scorer.
+func (PackScorer) Score(h *HostState, r *Request) float64 { return 1 - clamp01(leftover(h, r)) }
+
+// SpreadScorer prefers the host left with the most free capacity on its
+// binding resource: leftover itself, so worst fit.
+type SpreadScorer struct{}
+
+// Name implements Scorer.
+func (SpreadScorer) Name() string { return "spread" }
+
+// Score implements Scorer.
+func (SpreadScorer) Score(h *HostState, r *Request) float64 { return clamp01(leftover(h, r)) }
+
+func clamp01(x float64) float64 { return math.Max(0, math.Min(1, x)) }
 
 // RoundRobin takes the first host that fits, starting after the host it
 // chose last and wrapping around.

@@ -350,3 +350,25 @@ func BenchmarkFirstFit(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(reqs)), "ns/placement")
 }
+
+// A pipeline's weights matter: Pack×1 + Spread×2 scores 1 − L + 2L = 1 + L,
+// which ranks like worst fit (host 1 of the three, leftover 0.75); Pack
+// alone ranks like best fit (host 2, leftover 0).
+func TestPipelineWeights(t *testing.T) {
+	three := []HostState{hostState(4, 1000, 8192), hostState(8, 1000, 8192), hostState(2, 1000, 8192)}
+	for _, tc := range []struct {
+		scorers []Weighted
+		want    int
+	}{
+		{[]Weighted{{PackScorer{}, 1}, {SpreadScorer{}, 2}}, 1},
+		{[]Weighted{{PackScorer{}, 1}}, 2},
+		{[]Weighted{{SpreadScorer{}, 1}}, 1},
+		{nil, 0}, // no scorers: every host scores 0, the lowest index wins
+	} {
+		p := &Pipeline{PolicyName: "custom", Filters: strict, Scorers: tc.scorers}
+		d := p.Place(NewCluster(three), []Request{req(0, 2, 1024)})
+		if d[0].Host != tc.want {
+			t.Errorf("scorers %v: host %d, want %d", tc.scorers, d[0].Host, tc.want)
+		}
+	}
+}

@@ -36,9 +36,13 @@ func registry() map[string]entry {
 		"first-fit": {"the lowest-index host with room (cores, RAM, disk under the ratios; cores as fast as the vCPUs)",
 			func(*args) Placer { return FirstFit{} }},
 		"best-fit": {"the host left with the least free capacity on its binding resource (packs)",
-			func(*args) Placer { return BestFit{} }},
+			func(*args) Placer {
+				return &Pipeline{PolicyName: "best-fit", Filters: strict, Scorers: []Weighted{{PackScorer{}, 1}}}
+			}},
 		"worst-fit": {"the host left with the most free capacity on its binding resource (spreads)",
-			func(*args) Placer { return WorstFit{} }},
+			func(*args) Placer {
+				return &Pipeline{PolicyName: "worst-fit", Filters: strict, Scorers: []Weighted{{SpreadScorer{}, 1}}}
+			}},
 		"round-robin": {"the next host with room after the last one chosen, wrapping around",
 			func(*args) Placer { return &RoundRobin{name: "round-robin", fs: strict} }},
 		"openstack": {"Nova FilterScheduler: core/RAM/disk filters with allocation ratios (default 16/1.5/1.0), RAM and CPU weighers (args ram_weight_multiplier, cpu_weight_multiplier)",
