@@ -19,4 +19,22 @@
 //
 // Energy is integrated exactly: utilization, hence power, is piecewise
 // constant between events, so E = Σ P(u_k)·Δt_k with no sampling error.
+//
+// Hypervisor. A host's Hypervisor combines the CPU (model/cpu), memory
+// (model/mmu) and I/O (model/io) virtualization models. Evaluate prices a
+// workload profile on it, per 10⁹ guest instructions:
+//
+//	S = (C0' + O_cpu + O_mmu + O_io) / C0'
+//
+// where C0' is the profile's native cycles with the same guest page size
+// and each O is overhead cycles on the VM's vCPUs, with their breakdown by
+// event. Backend work on the host (device models, vhost threads) is
+// HostCycles, kept apart because it runs outside the VM: the datacenter
+// model charges it to the host. The indirect cost of world switches
+// (cache pollution, the calibration's κ) multiplies every exit, trap and
+// hypercall round trip (cpu.Config.Kappa), not the handlers; the published
+// nanobenchmarks are hot loops and are reproduced with κ = 0. Combinations
+// lists the valid configurations: nested paging needs hardware assist (or
+// a PV guest in it), direct paging a PV guest, passthrough an IOMMU-era
+// hypervisor, posted interrupts hardware assist.
 package host

@@ -31,4 +31,13 @@
 //     interpolates linearly between samples).
 //
 // Simplification: a booting VM demands no CPU.
+//
+// Profiles. A Profile describes what a workload does per 10⁹ instructions
+// that a hypervisor must intercept or that costs more when virtualized:
+// system calls, privileged operations, faults, page-table writes,
+// address-space switches, TLB misses, I/O requests, kernel code footprint.
+// The built-in profiles (Profiles) document where their counts come from;
+// fork-heavy is fitted to the forkwait benchmark of Adams & Agesen (ASPLOS
+// 2006). ParseProfile reads a profile TOML file (a base profile plus
+// overrides) with errors naming file, key and line.
 package vm
