@@ -108,3 +108,35 @@ type Summary struct {
 	Metrics          map[string]float64 `json:"metrics"`
 	Warnings         []string           `json:"warnings"`
 }
+
+// OverheadRow is one workload profile priced on one hypervisor
+// configuration (`simrun overhead --json`, overhead.csv). Cycles are per
+// 10⁹ guest instructions.
+type OverheadRow struct {
+	Profile         string  `json:"profile" csv:"profile"`
+	Config          string  `json:"config" csv:"config"` // e.g. "hw/nested/paravirtual 2M/2M"
+	CPU             string  `json:"cpu" csv:"cpu"`
+	MMU             string  `json:"mmu" csv:"mmu"`
+	IO              string  `json:"io" csv:"io"` // "passthrough-posted" with posted interrupts
+	Generation      string  `json:"generation" csv:"generation"`
+	GuestLargePages bool    `json:"guest_large_pages" csv:"guest_large_pages"`
+	HostLargePages  bool    `json:"host_large_pages" csv:"host_large_pages"`
+	Slowdown        float64 `json:"slowdown" csv:"slowdown"`
+	NativeCycles    float64 `json:"native_cycles" csv:"native_cycles"`
+	CPUCycles       float64 `json:"-" csv:"cpu_cycles"`
+	MMUCycles       float64 `json:"-" csv:"mmu_cycles"`
+	IOCycles        float64 `json:"-" csv:"io_cycles"`
+	// Breakdown is overhead cycles by class ("cpu", "mmu", "io").
+	Breakdown map[string]float64 `json:"breakdown" csv:"-"`
+	// Events is overhead cycles by event kind (non-zero ones).
+	Events map[string]float64 `json:"events" csv:"-"`
+	// HostCycles is backend work on host CPU outside the VM;
+	// HostCPUShare its share of all host CPU spent for the VM.
+	HostCycles   float64 `json:"host_cycles" csv:"host_cycles"`
+	HostCPUShare float64 `json:"host_cpu_share" csv:"host_cpu_share"`
+	IOExits      float64 `json:"io_exits" csv:"io_exits"`
+	// WarmupCycles is the translation cache's cold start (BT).
+	WarmupCycles float64 `json:"warmup_cycles" csv:"warmup_cycles"`
+	// MemOverhead is host memory for page tables as a fraction of the VM's.
+	MemOverhead float64 `json:"mem_overhead" csv:"mem_overhead"`
+}

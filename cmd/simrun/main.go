@@ -3,6 +3,7 @@
 //	simrun run NAME|FILE [-o DIR] [--seed N] [--set key=value ...] [--quiet]
 //	simrun validate NAME|FILE [--set key=value ...]
 //	simrun list
+//	simrun overhead [--profile NAME|FILE] [--cpu ...] [--mmu ...] [--io ...] [--json] [-o chart.png]
 //
 // Exit codes: 0 success, 1 the run failed, 2 bad input.
 package main
@@ -25,6 +26,11 @@ Usage:
       Check a scenario and report every problem, without running it.
   simrun list
       List the embedded scenarios, placement policies and power models.
+  simrun overhead [--profile NAME|FILE] [--cpu bt|trap|pv|hw] [--mmu shadow|nested|direct]
+                  [--io emulated|paravirtual|passthrough|passthrough-posted]
+                  [--large-pages guest,host] [--json] [-o chart.png]
+      Price a workload profile under hypervisor configurations: slowdown and where
+      the cycles go (simrun overhead -h for details, --list for the profiles).
   simrun version
       Print the build revision.
 
@@ -74,6 +80,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return cmdValidate(args[1:], stdout, stderr)
 	case "list":
 		return cmdList(args[1:], stdout)
+	case "overhead":
+		return cmdOverhead(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "simrun", revision())
 		return nil
@@ -81,7 +89,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return badInput("unknown command %q (commands: run, validate, list, version)", args[0])
+	return badInput("unknown command %q (commands: run, validate, list, overhead, version)", args[0])
 }
 
 // multiFlag collects a repeated string flag.

@@ -8,6 +8,7 @@ import (
 	iovirt "github.com/simrun/simrun/model/io"
 	"github.com/simrun/simrun/model/mmu"
 	"github.com/simrun/simrun/model/vm"
+	"github.com/simrun/simrun/results"
 )
 
 // Hypervisor is a host's virtualization stack: how it virtualizes the CPU,
@@ -206,4 +207,35 @@ func Combinations(base Hypervisor, techs []cpu.Technique, modes []mmu.Mode, ios 
 		}
 	}
 	return out
+}
+
+// Record turns an evaluation into its results row.
+func (h Hypervisor) Record(o Overhead) results.OverheadRow {
+	ioName := h.IO.Mode.String()
+	if h.IO.PostedInterrupts {
+		ioName += "-posted"
+	}
+	r := results.OverheadRow{
+		Profile: o.Profile, Config: h.Label(), CPU: h.CPU.Technique.String(), MMU: h.MMU.Mode.String(), IO: ioName,
+		GuestLargePages: h.MMU.GuestLargePages, HostLargePages: h.MMU.HostLargePages,
+		Slowdown: o.Slowdown, NativeCycles: o.C0,
+		CPUCycles: o.ClassTotal(ClassCPU), MMUCycles: o.ClassTotal(ClassMMU), IOCycles: o.ClassTotal(ClassIO),
+		Breakdown: map[string]float64{}, Events: map[string]float64{},
+		HostCycles: o.HostCycles, HostCPUShare: o.HostCPUShare, IOExits: o.IOExits,
+		WarmupCycles: o.Warmup.Cycles, MemOverhead: o.MemFraction,
+	}
+	if h.CPU.Technique == cpu.HardwareAssist {
+		r.Generation = h.CPU.Generation.Name
+	}
+	var all vm.Cycles
+	for c := range NumClasses {
+		r.Breakdown[c.String()] = o.Cycles[c].Sum()
+		all.Add(&o.Cycles[c])
+	}
+	for e, v := range all {
+		if v != 0 {
+			r.Events[vm.Event(e).String()] = v
+		}
+	}
+	return r
 }

@@ -1,0 +1,247 @@
+package results
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"path/filepath"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// palette is a colour-blind-friendly cycle (Okabe–Ito), black last.
+var palette = []color.Color{
+	color.RGBA{R: 0, G: 114, B: 178, A: 255},
+	color.RGBA{R: 230, G: 159, B: 0, A: 255},
+	color.RGBA{R: 0, G: 158, B: 115, A: 255},
+	color.RGBA{R: 204, G: 121, B: 167, A: 255},
+	color.RGBA{R: 86, G: 180, B: 233, A: 255},
+	color.RGBA{R: 213, G: 94, B: 0, A: 255},
+	color.RGBA{R: 240, G: 228, B: 66, A: 255},
+	color.RGBA{R: 0, G: 0, B: 0, A: 255},
+}
+
+func colorAt(i int) color.Color { return palette[i%len(palette)] }
+
+// Bars is a bar chart: one bar (or group of bars) per category.
+type Bars struct {
+	Title, YLabel string
+	// Categories label the x axis, one per bar position.
+	Categories []string
+	// Series are the bars' values, Values[i] for Categories[i]; stacked on
+	// top of each other when Stacked, side by side otherwise.
+	Series  []Series
+	Stacked bool
+	// HLine draws a dashed reference line at this y when > 0 (e.g. 1 for
+	// a slowdown chart, or a latency target).
+	HLine      float64
+	HLineLabel string
+}
+
+// Series is one named sequence of values.
+type Series struct {
+	Label  string
+	Values []float64
+}
+
+// Lines is a line chart of several series over shared x values.
+type Lines struct {
+	Title, XLabel, YLabel string
+	X                     []float64
+	Series                []Series
+	LogY                  bool
+	HLine                 float64
+	HLineLabel            string
+}
+
+func size(n int) (vg.Length, vg.Length) {
+	w := 16 * vg.Centimeter
+	if n > 8 {
+		w = vg.Length(float64(n)*1.6) * vg.Centimeter
+	}
+	return min(w, 60*vg.Centimeter), 12 * vg.Centimeter
+}
+
+func (b *Bars) plot() (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = b.Title
+	p.Y.Label.Text = b.YLabel
+	p.Add(plotter.NewGrid())
+	n := len(b.Series)
+	w := vg.Points(18)
+	if !b.Stacked && n > 1 {
+		w = vg.Points(max(4, 40/float64(n)))
+	}
+	var below *plotter.BarChart
+	top := 0.0
+	sums := make([]float64, len(b.Categories))
+	for i, s := range b.Series {
+		if len(s.Values) != len(b.Categories) {
+			return nil, fmt.Errorf("results: series %q has %d values for %d categories", s.Label, len(s.Values), len(b.Categories))
+		}
+		bc, err := plotter.NewBarChart(plotter.Values(s.Values), w)
+		if err != nil {
+			return nil, err
+		}
+		bc.Color = colorAt(i)
+		bc.LineStyle.Width = 0
+		if b.Stacked {
+			if below != nil {
+				bc.StackOn(below)
+			}
+			below = bc
+			for k, v := range s.Values {
+				sums[k] += v
+			}
+		} else {
+			bc.Offset = w * vg.Length(float64(i)-float64(n-1)/2)
+			for _, v := range s.Values {
+				top = max(top, v)
+			}
+		}
+		p.Add(bc)
+		if n > 1 {
+			p.Legend.Add(s.Label, bc)
+		}
+	}
+	for _, v := range sums {
+		top = max(top, v)
+	}
+	if b.HLine > 0 {
+		l, err := hline(b.HLine, -0.5, float64(len(b.Categories))-0.5)
+		if err != nil {
+			return nil, err
+		}
+		p.Add(l)
+		if b.HLineLabel != "" {
+			p.Legend.Add(b.HLineLabel, l)
+		}
+		top = max(top, b.HLine)
+	}
+	p.NominalX(b.Categories...)
+	p.X.Tick.Label.Rotation = math.Pi / 5
+	p.X.Tick.Label.XAlign = draw.XRight
+	p.X.Tick.Label.YAlign = draw.YCenter
+	p.Y.Min = 0
+	if top > 0 {
+		// Room above the bars for the legend.
+		p.Y.Max = top * (1.15 + 0.1*float64(len(b.Series)))
+	}
+	p.Legend.Top = true
+	return p, nil
+}
+
+func hline(y, x0, x1 float64) (*plotter.Line, error) {
+	l, err := plotter.NewLine(plotter.XYs{{X: x0, Y: y}, {X: x1, Y: y}})
+	if err != nil {
+		return nil, err
+	}
+	l.Color = color.Black
+	l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	return l, nil
+}
+
+func (l *Lines) plot() (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = l.Title
+	p.X.Label.Text = l.XLabel
+	p.Y.Label.Text = l.YLabel
+	p.Add(plotter.NewGrid())
+	top := 0.0
+	for i, s := range l.Series {
+		if len(s.Values) != len(l.X) {
+			return nil, fmt.Errorf("results: series %q has %d values for %d x values", s.Label, len(s.Values), len(l.X))
+		}
+		xys := make(plotter.XYs, 0, len(l.X))
+		for k := range l.X {
+			if l.LogY && s.Values[k] <= 0 {
+				continue
+			}
+			xys = append(xys, plotter.XY{X: l.X[k], Y: s.Values[k]})
+			top = max(top, s.Values[k])
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		ln, pts, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return nil, err
+		}
+		ln.Color, pts.Color = colorAt(i), colorAt(i)
+		ln.Width = vg.Points(1.5)
+		pts.Shape = plotutil.Shape(i)
+		p.Add(ln, pts)
+		p.Legend.Add(s.Label, ln, pts)
+	}
+	if l.HLine > 0 && len(l.X) > 0 {
+		h, err := hline(l.HLine, l.X[0], l.X[len(l.X)-1])
+		if err != nil {
+			return nil, err
+		}
+		p.Add(h)
+		if l.HLineLabel != "" {
+			p.Legend.Add(l.HLineLabel, h)
+		}
+		top = max(top, l.HLine)
+	}
+	if l.LogY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	} else {
+		p.Y.Min = 0
+		if top > 0 {
+			p.Y.Max = top * 1.3
+		}
+	}
+	p.Legend.Top = true
+	p.Legend.Left = true
+	return p, nil
+}
+
+// Chart is a *Bars or a *Lines.
+type Chart interface{ plot() (*plot.Plot, error) }
+
+// WriteChart renders a chart to path; the format follows the extension
+// (.png or .svg). The file is written atomically.
+func WriteChart(path string, c Chart) error {
+	ext := strings.TrimPrefix(filepath.Ext(path), ".")
+	if ext != "png" && ext != "svg" {
+		return fmt.Errorf("results: chart %s: extension must be .png or .svg", path)
+	}
+	p, err := c.plot()
+	if err != nil {
+		return err
+	}
+	n := 0
+	switch v := c.(type) {
+	case *Bars:
+		n = len(v.Categories)
+	}
+	w, h := size(n)
+	wt, err := p.WriterTo(w, h, ext)
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, func(out io.Writer) error {
+		_, err := wt.WriteTo(out)
+		return err
+	})
+}
+
+// WriteChartPair writes base.png and base.svg and returns their names.
+func WriteChartPair(dir, base string, c Chart) ([]string, error) {
+	var names []string
+	for _, ext := range []string{".png", ".svg"} {
+		if err := WriteChart(filepath.Join(dir, base+ext), c); err != nil {
+			return names, err
+		}
+		names = append(names, base+ext)
+	}
+	return names, nil
+}
