@@ -522,6 +522,17 @@ func (l *loader) decode(v any, rv reflect.Value, p string) {
 			l.decode(m[k], rv.FieldByIndex(f.Index), join(p, k))
 		}
 	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Map {
+			// An array of free-form tables ([[profile]]): the consumer checks
+			// the keys.
+			tables, ok := v.([]map[string]any)
+			if !ok {
+				l.errorf(p, "want an array of tables ([[%s]]), got %s", p, describe(v))
+				return
+			}
+			rv.Set(reflect.ValueOf(tables))
+			return
+		}
 		if t.Elem().Kind() == reflect.Struct {
 			tables, ok := v.([]map[string]any)
 			if !ok {

@@ -38,6 +38,13 @@ type Scenario struct {
 	Placement Placement `toml:"placement"`
 	// Output controls what is recorded (table "output").
 	Output Output `toml:"output"`
+	// Profiles define workload profiles for the overhead models (array of
+	// tables "profile"): name, optional base = "built-in profile", and any
+	// profile keys (see `simrun overhead --list`).
+	Profiles []map[string]any `toml:"profile"`
+	// Study turns the scenario into a virtualization study instead of a
+	// datacenter run (table "study").
+	Study Study `toml:"study"`
 
 	// Source is the scenario text as loaded (after nothing: the raw bytes).
 	Source []byte `toml:"-"`
@@ -86,6 +93,89 @@ type HostGroup struct {
 	PowerOffIdle bool `toml:"power_off_idle"`
 	// Power is the host's power model (table "power").
 	Power Power `toml:"power"`
+	// Hypervisor is the hosts' virtualization stack (table "hypervisor");
+	// the default is bare metal, with no overhead.
+	Hypervisor Hypervisor `toml:"hypervisor"`
+}
+
+// Hypervisor configures the CPU, memory and I/O virtualization models of a
+// host group (see docs/virtualization.md).
+type Hypervisor struct {
+	// CPU is "native" (default: no hypervisor), "trap", "bt", "pv" or "hw".
+	CPU string `toml:"cpu"`
+	// Generation prices hardware-assist exits: "p4", "core2", "nehalem" or
+	// "sandybridge" (default).
+	Generation string `toml:"generation"`
+	// MMU is "shadow", "nested" or "direct" (default: nested for hw,
+	// direct for pv, shadow for trap and bt, native for native).
+	MMU string `toml:"mmu"`
+	// IO is "emulated", "paravirtual", "passthrough" or
+	// "passthrough-posted" (default: paravirtual; native for native).
+	IO string `toml:"io"`
+	// GuestLargePages and HostLargePages map memory with 2 MiB pages.
+	GuestLargePages bool `toml:"guest_large_pages"`
+	HostLargePages  bool `toml:"host_large_pages"`
+	// Kappa is the indirect cost of a world switch as a fraction of its
+	// direct cost (default 0.5).
+	Kappa float64 `toml:"kappa"`
+	// ExitCycles overrides the generation's VM exit round trip (default 0:
+	// the generation's).
+	ExitCycles float64 `toml:"exit_cycles"`
+	// TranslationCacheKiB is binary translation's cache (default 4096).
+	TranslationCacheKiB float64 `toml:"translation_cache_kib"`
+	// BackendThreads serve the I/O backend shared by the host's VMs
+	// (default 1).
+	BackendThreads int `toml:"backend_threads"`
+	// IOCV is the coefficient of variation of per-request I/O costs in
+	// request-level studies (default 1: exponential).
+	IOCV float64 `toml:"io_cv"`
+	// ClockGHz converts cycles to time (default mips_per_core / 1000).
+	ClockGHz float64 `toml:"clock_ghz"`
+}
+
+// Study is a virtualization study: the overhead models evaluated over
+// configurations (kind "overhead"), a request-level I/O simulation of one
+// host as VMs are added (kind "io-consolidation"), or the number of VMs
+// that fit one host at a latency target (kind "capacity"). The host is
+// host_group[0] and the VM vm_group[0]; each study configuration replaces
+// the host's hypervisor settings cpu, mmu and io (and page sizes and
+// generation), keeping the others.
+type Study struct {
+	// Kind is "" (no study: a datacenter run), "overhead",
+	// "io-consolidation" or "capacity".
+	Kind string `toml:"kind"`
+	// Profiles to evaluate ("overhead"; default: every built-in profile).
+	// The other kinds use vm_group[0].profile.
+	Profiles []string `toml:"profiles"`
+	// CPU, MMU and IO list the configurations to try; a list left out means
+	// the host group's own setting. Invalid combinations are skipped.
+	CPU []string `toml:"cpu"`
+	MMU []string `toml:"mmu"`
+	IO  []string `toml:"io"`
+	// Generations to try under hw (default: the host group's).
+	Generations []string `toml:"generations"`
+	// LargePages to try: "none", "guest", "host", "guest,host" (default:
+	// the host group's setting).
+	LargePages []string `toml:"large_pages"`
+	// VMs per host to simulate ("io-consolidation"; default 1, 2, 4, 8, 16,
+	// 24, 32).
+	VMs []int `toml:"vms"`
+	// MaxVMs bounds the search of "capacity" (default 64).
+	MaxVMs int `toml:"max_vms"`
+	// RatePerVM is each VM's offered I/O requests per second (default 0:
+	// derived from the profile's I/O requests per instruction and the VM's
+	// vCPUs × MIPS × utilization level).
+	RatePerVM float64 `toml:"rate_per_vm"`
+	// Duration and Warmup of each request-level simulation (defaults "2s"
+	// and a tenth of the duration).
+	Duration Duration `toml:"duration"`
+	Warmup   Duration `toml:"warmup"`
+	// LatencyTarget is the I/O latency a placement must meet ("capacity";
+	// required there), at LatencyPercentile (default 99).
+	LatencyTarget     Duration `toml:"latency_target"`
+	LatencyPercentile float64  `toml:"latency_percentile"`
+	// RingSlots bounds each VM's requests in flight (default 256).
+	RingSlots int `toml:"ring_slots"`
 }
 
 // Power selects a host power model.
@@ -137,6 +227,12 @@ type VMGroup struct {
 	// VM runs no cloudlets (table "utilization"). Ignored for VMs that
 	// receive cloudlets, whose demand follows their running cloudlets.
 	Utilization Utilization `toml:"utilization"`
+	// Profile names the workload profile the overhead models price on the
+	// host's hypervisor: a built-in one (`simrun overhead --list`) or a
+	// [[profile]] of the scenario (default "compute-bound"). Utilization
+	// and cloudlet lengths are native work; a hypervisor slows it by the
+	// profile's slowdown and adds host-side backend CPU.
+	Profile string `toml:"profile"`
 }
 
 // Utilization is a synthetic or trace-driven CPU utilization model. All

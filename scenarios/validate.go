@@ -3,6 +3,10 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"github.com/simrun/simrun/model/cpu"
+	iovirt "github.com/simrun/simrun/model/io"
+	"github.com/simrun/simrun/model/mmu"
+	"github.com/simrun/simrun/model/vm"
 	"math"
 	"path/filepath"
 	"slices"
@@ -71,6 +75,40 @@ func applyDefaults(sc *Scenario, file string, doc map[string]any) {
 		if !has("power", "max_watts") {
 			g.Power.MaxWatts = 250
 		}
+		hv := &g.Hypervisor
+		if !has("hypervisor", "cpu") {
+			hv.CPU = "native"
+		}
+		if !has("hypervisor", "generation") {
+			hv.Generation = cpu.DefaultGeneration
+		}
+		if !has("hypervisor", "mmu") {
+			hv.MMU = map[string]string{"native": "native", "hw": "nested", "pv": "direct"}[hv.CPU]
+			if hv.MMU == "" {
+				hv.MMU = "shadow"
+			}
+		}
+		if !has("hypervisor", "io") {
+			hv.IO = "paravirtual"
+			if hv.CPU == "native" {
+				hv.IO = "native"
+			}
+		}
+		if !has("hypervisor", "kappa") {
+			hv.Kappa = 0.5
+		}
+		if !has("hypervisor", "translation_cache_kib") {
+			hv.TranslationCacheKiB = 4096
+		}
+		if !has("hypervisor", "backend_threads") {
+			hv.BackendThreads = 1
+		}
+		if !has("hypervisor", "io_cv") {
+			hv.IOCV = 1
+		}
+		if !has("hypervisor", "clock_ghz") {
+			hv.ClockGHz = g.MIPSPerCore / 1000
+		}
 	}
 	for i := range sc.VMGroups {
 		g := &sc.VMGroups[i]
@@ -106,6 +144,29 @@ func applyDefaults(sc *Scenario, file string, doc map[string]any) {
 		if !has("utilization", "interval") {
 			u.Interval = Duration{5 * sim.Minute}
 		}
+		if !has("profile") {
+			g.Profile = "compute-bound"
+		}
+	}
+	st := &sc.Study
+	hasStudy := func(k string) bool { return defined(doc, "study", k) }
+	if !hasStudy("vms") {
+		st.VMs = []int{1, 2, 4, 8, 16, 24, 32}
+	}
+	if !hasStudy("max_vms") {
+		st.MaxVMs = 64
+	}
+	if !hasStudy("duration") {
+		st.Duration = Duration{2 * sim.Second}
+	}
+	if !hasStudy("warmup") {
+		st.Warmup = Duration{st.Duration.Time / 10}
+	}
+	if !hasStudy("latency_percentile") {
+		st.LatencyPercentile = 99
+	}
+	if !hasStudy("ring_slots") {
+		st.RingSlots = 256
 	}
 	for i := range sc.CloudletGroups {
 		g := &sc.CloudletGroups[i]
@@ -215,6 +276,38 @@ func (l *loader) validate(sc *Scenario, doc map[string]any, opts Options) []erro
 			}
 		}
 	}
+	for i, g := range sc.HostGroups {
+		k := func(s string) string { return fmt.Sprintf("host_group[%d].hypervisor.%s", i, s) }
+		l.hypervisor(k, g.Hypervisor)
+	}
+	profileNames := vm.ProfileNames()
+	for i, m := range sc.Profiles {
+		k := fmt.Sprintf("profile[%d]", i)
+		name, _ := m["name"].(string)
+		if name == "" {
+			l.errorf(k+".name", "a [[profile]] needs a name")
+			continue
+		}
+		if slices.Contains(profileNames, name) {
+			l.errorf(k+".name", "%q is a built-in profile; give yours another name (and base = %q to start from it)", name, name)
+		}
+		if _, err := vm.ResolveProfile(name, m); err != nil {
+			for _, e := range flatten(err) {
+				key, msg, ok := strings.Cut(e.Error(), ": ")
+				if !ok {
+					key, msg = "", e.Error()
+				}
+				l.errorf(k+"."+key, "%s", msg)
+			}
+		}
+		profileNames = append(profileNames, name)
+	}
+	for i, g := range sc.VMGroups {
+		if !slices.Contains(profileNames, g.Profile) {
+			l.errorf(fmt.Sprintf("vm_group[%d].profile", i), "unknown profile %q%s (known: %s)", g.Profile, suggest.DidYouMean(g.Profile, profileNames), strings.Join(profileNames, ", "))
+		}
+	}
+	l.study(sc, profileNames)
 	for i, g := range sc.VMGroups {
 		k := func(s string) string { return fmt.Sprintf("vm_group[%d].%s", i, s) }
 		vmNames = append(vmNames, g.Name)
@@ -337,4 +430,135 @@ func human(b float64) string {
 		return fmt.Sprintf("%.3g GiB", b/(1<<30))
 	}
 	return fmt.Sprintf("%.3g MiB", b/(1<<20))
+}
+
+// hypervisor checks a host group's hypervisor table.
+func (l *loader) hypervisor(k func(string) string, h Hypervisor) {
+	t, err := cpu.ParseTechnique(h.CPU)
+	if err != nil {
+		l.errorf(k("cpu"), "%v", err)
+		return
+	}
+	if _, err := cpu.LookupGeneration(h.Generation); err != nil {
+		l.errorf(k("generation"), "%v", err)
+	}
+	m, err := mmu.ParseMode(h.MMU)
+	if err != nil {
+		l.errorf(k("mmu"), "%v", err)
+	} else if err := mmu.Compatible(t, m); err != nil {
+		l.errorf(k("mmu"), "%v", err)
+	}
+	io, posted := h.IO, false
+	if io == "passthrough-posted" {
+		io, posted = "passthrough", true
+	}
+	iom, err := iovirt.ParseMode(io)
+	if err != nil {
+		l.errorf(k("io"), "%v (or passthrough-posted)", err)
+	} else if err := iovirt.Compatible(t, iom, posted); err != nil {
+		l.errorf(k("io"), "%v", err)
+	}
+	rng := func(key string, v, lo, hi float64) {
+		if math.IsNaN(v) || v < lo || v > hi {
+			l.errorf(k(key), "must be in [%g, %g], got %g", lo, hi, v)
+		}
+	}
+	rng("kappa", h.Kappa, 0, 100)
+	rng("exit_cycles", h.ExitCycles, 0, 1e7)
+	rng("translation_cache_kib", h.TranslationCacheKiB, 1, 1<<22)
+	rng("backend_threads", float64(h.BackendThreads), 1, 1024)
+	rng("io_cv", h.IOCV, 0, 10)
+	rng("clock_ghz", h.ClockGHz, 0.01, 100)
+}
+
+// study checks the [study] table.
+func (l *loader) study(sc *Scenario, profileNames []string) {
+	st := &sc.Study
+	if st.Kind == "" {
+		if len(st.Profiles)+len(st.CPU)+len(st.MMU)+len(st.IO) > 0 {
+			l.errorf("study.kind", "a [study] needs a kind: \"overhead\", \"io-consolidation\" or \"capacity\"")
+		}
+		return
+	}
+	kinds := []string{"overhead", "io-consolidation", "capacity"}
+	if !slices.Contains(kinds, st.Kind) {
+		l.errorf("study.kind", "unknown value %q%s (known: %s)", st.Kind, suggest.DidYouMean(st.Kind, kinds), strings.Join(kinds, ", "))
+		return
+	}
+	for i, p := range st.Profiles {
+		if !slices.Contains(profileNames, p) {
+			l.errorf(fmt.Sprintf("study.profiles[%d]", i), "unknown profile %q%s", p, suggest.DidYouMean(p, profileNames))
+		}
+	}
+	for i, c := range st.CPU {
+		if t, err := cpu.ParseTechnique(c); err != nil {
+			l.errorf(fmt.Sprintf("study.cpu[%d]", i), "%v", err)
+		} else if t == cpu.Native && st.Kind == "overhead" {
+			l.errorf(fmt.Sprintf("study.cpu[%d]", i), "native is the baseline of every slowdown; list trap, bt, pv or hw")
+		}
+	}
+	for i, c := range st.MMU {
+		if _, err := mmu.ParseMode(c); err != nil {
+			l.errorf(fmt.Sprintf("study.mmu[%d]", i), "%v", err)
+		}
+	}
+	for i, c := range st.IO {
+		if c == "passthrough-posted" {
+			continue
+		}
+		if _, err := iovirt.ParseMode(c); err != nil {
+			l.errorf(fmt.Sprintf("study.io[%d]", i), "%v (or passthrough-posted)", err)
+		}
+	}
+	for i, g := range st.Generations {
+		if _, err := cpu.LookupGeneration(g); err != nil {
+			l.errorf(fmt.Sprintf("study.generations[%d]", i), "%v", err)
+		}
+	}
+	pages := []string{"none", "guest", "host", "guest,host"}
+	for i, p := range st.LargePages {
+		if !slices.Contains(pages, p) {
+			l.errorf(fmt.Sprintf("study.large_pages[%d]", i), "unknown value %q (known: %s)", p, strings.Join(pages, ", "))
+		}
+	}
+	for i, n := range st.VMs {
+		if n < 1 || n > 4096 {
+			l.errorf(fmt.Sprintf("study.vms[%d]", i), "must be in [1, 4096], got %d", n)
+		}
+	}
+	if st.MaxVMs < 1 || st.MaxVMs > 4096 {
+		l.errorf("study.max_vms", "must be in [1, 4096], got %d", st.MaxVMs)
+	}
+	if math.IsNaN(st.RatePerVM) || st.RatePerVM < 0 || st.RatePerVM > 1e8 {
+		l.errorf("study.rate_per_vm", "must be in [0, 1e8], got %g", st.RatePerVM)
+	}
+	if st.Duration.Time <= 0 || st.Duration.Time > 3600*sim.Second {
+		l.errorf("study.duration", "must be in (0, 1h], got %v", st.Duration)
+	}
+	if st.Warmup.Time < 0 || st.Warmup.Time >= st.Duration.Time {
+		l.errorf("study.warmup", "must be ≥ 0 and less than the duration (%v), got %v", st.Duration, st.Warmup)
+	}
+	if st.Kind == "capacity" && st.LatencyTarget.Time <= 0 {
+		l.errorf("study.latency_target", "a capacity study needs a latency target > 0 (e.g. \"1ms\")")
+	}
+	if !(st.LatencyPercentile > 0 && st.LatencyPercentile < 100) {
+		l.errorf("study.latency_percentile", "must be in (0, 100), got %g", st.LatencyPercentile)
+	}
+	if st.RingSlots < 1 || st.RingSlots > 1<<20 {
+		l.errorf("study.ring_slots", "must be in [1, 1048576], got %d", st.RingSlots)
+	}
+}
+
+// Profile returns the named workload profile: one of the scenario's
+// [[profile]] tables, or a built-in one.
+func (sc *Scenario) Profile(name string) (vm.Profile, error) {
+	for _, m := range sc.Profiles {
+		if n, _ := m["name"].(string); n == name {
+			return vm.ResolveProfile(name, m)
+		}
+	}
+	if p, ok := vm.BuiltinProfile(name); ok {
+		return p, nil
+	}
+	return vm.Profile{}, vm.UnknownProfile(name, vm.ProfileNames())
 }

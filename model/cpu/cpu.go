@@ -60,7 +60,7 @@ func ParseTechnique(s string) (Technique, error) {
 func unknown(what, s string, known []string) error {
 	msg := fmt.Sprintf("unknown %s %q", what, s)
 	if d := suggest.DidYouMean(s, known); d != "" {
-		msg += "; " + d
+		msg += d
 	}
 	return fmt.Errorf("%s (one of: %s)", msg, strings.Join(known, ", "))
 }

@@ -6,7 +6,9 @@ import (
 	"math"
 	"slices"
 
+	"github.com/simrun/simrun/model/cpu"
 	"github.com/simrun/simrun/model/host"
+	"github.com/simrun/simrun/model/mmu"
 	"github.com/simrun/simrun/model/vm"
 	"github.com/simrun/simrun/policies"
 	"github.com/simrun/simrun/scenarios"
@@ -79,15 +81,79 @@ func powerModel(p scenarios.Power) (host.PowerModel, error) {
 	return nil, fmt.Errorf("unknown power model %q", p.Model)
 }
 
+// ovFactors is the overhead of a VM group's profile on a host group's
+// hypervisor, evaluated once per pair.
+type ovFactors struct {
+	slowdown, hostFactor, memFraction float64
+	warmup                            sim.Time
+}
+
+// BuildHypervisor turns a host group's hypervisor table (validated and
+// defaulted by the loader) into the model's configuration, defaulted.
+func BuildHypervisor(h scenarios.Hypervisor) (host.Hypervisor, error) {
+	var out host.Hypervisor
+	var err error
+	// Unset fields (a Scenario built in code) mean bare metal.
+	if h.CPU == "" {
+		h.CPU = "native"
+	}
+	if h.Generation == "" {
+		h.Generation = cpu.DefaultGeneration
+	}
+	if h.MMU == "" && h.CPU == "native" {
+		h.MMU = "native"
+	}
+	if h.IO == "" && h.CPU == "native" {
+		h.IO = "native"
+	}
+	if h.ClockGHz == 0 {
+		h.ClockGHz = 1
+	}
+	if out.CPU.Technique, err = cpu.ParseTechnique(h.CPU); err != nil {
+		return out, err
+	}
+	if out.CPU.Generation, err = cpu.LookupGeneration(h.Generation); err != nil {
+		return out, err
+	}
+	if out.MMU.Mode, err = mmu.ParseMode(h.MMU); err != nil {
+		return out, err
+	}
+	io, err := host.ParseIOChoice(h.IO)
+	if err != nil {
+		return out, err
+	}
+	out.IO.Mode, out.IO.PostedInterrupts = io.Mode, io.Posted
+	out.MMU.GuestLargePages, out.MMU.HostLargePages = h.GuestLargePages, h.HostLargePages
+	out.CPU.Kappa = h.Kappa
+	if h.Kappa == 0 {
+		out.CPU.Kappa = -1 // an explicit 0 (Defaulted reads 0 as "default")
+	}
+	out.CPU.ExitCycles = h.ExitCycles
+	out.CPU.TCacheKiB = h.TranslationCacheKiB
+	out.IO.BackendThreads = h.BackendThreads
+	out.IO.CV = h.IOCV
+	if h.IOCV == 0 {
+		out.IO.CV = -1
+	}
+	out = out.Defaulted()
+	return out, out.Validate()
+}
+
 // group is the runtime form of a vm_group.
 type group struct {
-	spec      vm.Spec
-	first, n  int
-	util      scenarios.Utilization
-	trace     []float64
-	targeted  bool
-	demand0   float64 // expected initial demand fraction, for placement
-	startFrac func(v *vm.VM, start sim.Time) vm.Utilization
+	// overhead[hg] is the group's profile on host group hg's hypervisor.
+	overhead []ovFactors
+	// bookRAM is the memory placement books per VM: its RAM plus the
+	// largest page-table overhead over the host groups; demandFactor the
+	// largest S + h, which scales the demand power-aware placers see.
+	bookRAM, demandFactor float64
+	spec                  vm.Spec
+	first, n              int
+	util                  scenarios.Utilization
+	trace                 []float64
+	targeted              bool
+	demand0               float64 // expected initial demand fraction, for placement
+	startFrac             func(v *vm.VM, start sim.Time) vm.Utilization
 }
 
 // build turns the scenario into hosts, VMs and cloudlets.
@@ -106,7 +172,16 @@ func (m *Model) build() error {
 	}
 	m.hosts = make([]host.Host, 0, nHosts)
 	states := make([]policies.HostState, 0, nHosts)
+	hyps := make([]host.Hypervisor, len(sc.HostGroups))
 	for gi, g := range sc.HostGroups {
+		hyp, err := BuildHypervisor(g.Hypervisor)
+		if err != nil {
+			return fmt.Errorf("%s: host_group[%d].hypervisor: %w", sc.File, gi, err)
+		}
+		hyps[gi] = hyp
+		if hyp.CPU.Technique != cpu.Native {
+			m.virtualized = true
+		}
 		pm, err := powerModel(g.Power)
 		if err != nil {
 			return fmt.Errorf("%s: host_group[%d].power: %w", sc.File, gi, err)
@@ -128,7 +203,7 @@ func (m *Model) build() error {
 		for range g.Count {
 			i := len(m.hosts)
 			m.hosts = append(m.hosts, host.Host{
-				Index: i, Group: g.Name, Cores: g.Cores, MIPSPerCore: g.MIPSPerCore,
+				Index: i, Group: g.Name, GroupIndex: gi, Cores: g.Cores, MIPSPerCore: g.MIPSPerCore,
 				RAMMiB: g.RAMGiB * 1024, DiskMiB: g.StorageGB * 1024, BWMbps: g.BandwidthGbps * 1000,
 				Sched: sched, Power: pm, PowerOffIdle: g.PowerOffIdle, On: !g.PowerOffIdle,
 			})
@@ -161,6 +236,26 @@ func (m *Model) build() error {
 			SpaceShared: g.CloudletScheduler == "space-shared",
 		}
 		gr.first, gr.n, gr.util, gr.targeted = id, g.Count, g.Utilization, targeted[g.Name]
+		pname := g.Profile
+		if pname == "" {
+			pname = "compute-bound"
+		}
+		prof, err := sc.Profile(pname)
+		if err != nil {
+			return fmt.Errorf("%s: vm_group[%d].profile: %w", sc.File, gi, err)
+		}
+		gr.overhead = make([]ovFactors, len(hyps))
+		gr.bookRAM, gr.demandFactor = gr.spec.RAMMiB, 1
+		for hg, hyp := range hyps {
+			o := hyp.Evaluate(&prof)
+			f := ovFactors{slowdown: o.Slowdown, hostFactor: o.HostFactor, memFraction: o.MemFraction}
+			if o.Warmup.Cycles > 0 {
+				f.warmup = sim.FromSeconds(o.Warmup.Cycles / (clockGHz(&sc.HostGroups[hg]) * 1e9))
+			}
+			gr.overhead[hg] = f
+			gr.bookRAM = max(gr.bookRAM, gr.spec.RAMMiB*(1+f.memFraction))
+			gr.demandFactor = max(gr.demandFactor, f.slowdown+f.hostFactor)
+		}
 		if err := m.setupUtilization(gi, gr); err != nil {
 			return err
 		}
@@ -280,4 +375,12 @@ func (m *Model) setupUtilization(gi int, gr *group) error {
 		return fmt.Errorf("%s: vm_group[%d].utilization.model: unknown model %q", m.sc.File, gi, u.Model)
 	}
 	return nil
+}
+
+// clockGHz is a host group's clock for converting cycles to time.
+func clockGHz(g *scenarios.HostGroup) float64 {
+	if g.Hypervisor.ClockGHz > 0 {
+		return g.Hypervisor.ClockGHz
+	}
+	return g.MIPSPerCore / 1000
 }

@@ -56,6 +56,8 @@ type Model struct {
 	lastEnd              sim.Time
 	rejections           map[string]int
 
+	virtualized bool // some host group has a hypervisor
+
 	reqs    []policies.Request
 	reqVMs  []int32
 	scratch []int32
@@ -172,7 +174,7 @@ func (m *Model) arrive() {
 		}
 		s := v.Spec
 		m.reqs = append(m.reqs, policies.Request{ID: v.ID, Group: s.Group, VCPUs: s.VCPUs, MIPS: s.MIPS,
-			RAMMiB: s.RAMMiB, DiskMiB: s.DiskMiB, BWMbps: s.BWMbps, DemandMIPS: frac * s.FullMIPS()})
+			RAMMiB: gr.bookRAM, DiskMiB: s.DiskMiB, BWMbps: s.BWMbps, DemandMIPS: frac * s.FullMIPS() * gr.demandFactor})
 		m.reqVMs = append(m.reqVMs, id)
 	}
 	if m.nextArr < len(m.arrivals) {
@@ -219,14 +221,17 @@ func (m *Model) place(v *vm.VM, hi int) {
 	}
 	h.Add(v)
 	v.Host, v.Placed = hi, now
+	ov := &m.groups[m.groupOf(v.ID)].overhead[h.GroupIndex]
+	v.SetOverhead(ov.slowdown, ov.hostFactor)
 	m.placed++
 	if !wasActive {
 		m.activeHosts++
 		m.activeAvg.Set(now, float64(m.activeHosts))
 	}
-	if v.Spec.BootTime > 0 {
+	// A cold binary-translation cache is charged as start-up time.
+	if boot := v.Spec.BootTime + ov.warmup; boot > 0 {
 		v.State = vm.Booting
-		v.NextEvent = m.s.After(v.Spec.BootTime, func() { m.start(v) })
+		v.NextEvent = m.s.After(boot, func() { m.start(v) })
 		return
 	}
 	m.start(v)
@@ -279,7 +284,7 @@ func (m *Model) afterCloudletChange(v *vm.VM) {
 func (m *Model) scheduleCompletion(v *vm.VM) {
 	m.s.Cancel(v.NextEvent)
 	v.NextEvent = 0
-	t := v.Cloudlets.NextFinish(m.s.Now(), v.Alloc, m.cls)
+	t := v.Cloudlets.NextFinish(m.s.Now(), v.Rate(), m.cls)
 	if t != sim.Forever {
 		v.NextEvent = m.s.At(t, func() { m.cloudletsDue(v) })
 	}
@@ -289,7 +294,7 @@ func (m *Model) cloudletsDue(v *vm.VM) {
 	now := m.s.Now()
 	v.NextEvent = 0
 	v.Advance(now, m.cls)
-	m.scratch = v.Cloudlets.CompleteDue(now, v.Alloc, m.cls, m.scratch[:0])
+	m.scratch = v.Cloudlets.CompleteDue(now, v.Rate(), m.cls, m.scratch[:0])
 	if n := len(m.scratch); n > 0 {
 		m.clFinished += n
 		m.lastCompletion = now
@@ -341,7 +346,7 @@ func (m *Model) setWant(v *vm.VM, want float64) {
 	now := m.s.Now()
 	v.Advance(now, m.cls)
 	v.Want = want
-	d := min(want, v.Cap)
+	d := v.HostDemand(want)
 	if d == v.Demand {
 		return
 	}
@@ -410,7 +415,7 @@ func (m *Model) endVM(v *vm.VM, st vm.State) {
 	v.Demand, v.Want = 0, 0
 	h.Remove(v)
 	m.cluster.Release(v.Host, &policies.Request{ID: v.ID, VCPUs: v.Spec.VCPUs, MIPS: v.Spec.MIPS,
-		RAMMiB: v.Spec.RAMMiB, DiskMiB: v.Spec.DiskMiB, BWMbps: v.Spec.BWMbps})
+		RAMMiB: m.groups[m.groupOf(v.ID)].bookRAM, DiskMiB: v.Spec.DiskMiB, BWMbps: v.Spec.BWMbps})
 	h.SumDemand()
 	if wasContended {
 		m.reshare(h, nil)

@@ -173,6 +173,14 @@ func (m *Model) Finish() {
 	if want > 0 {
 		s.Metrics["unmet_demand_fraction"] = math.Max(0, want-work) / want
 	}
+	if m.virtualized {
+		// Host CPU spent on virtualization: everything allocated beyond the
+		// native work it bought (vCPU overhead and host-side backends).
+		s.Metrics["virt_overhead_mi"] = math.Max(0, allocInt-work)
+		if allocInt > 0 {
+			s.Metrics["virt_overhead_fraction"] = math.Max(0, allocInt-work) / allocInt
+		}
+	}
 	if m.rejected > 0 {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("%d of %d VMs were rejected (see rejection_reasons and vm_outcomes.csv)", m.rejected, len(m.vms)))
 	}

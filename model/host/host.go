@@ -23,8 +23,10 @@ const (
 // Host is one physical machine: capacity, the VMs it runs, how it shares its
 // CPU among them, and its power draw and energy.
 type Host struct {
-	Index       int
-	Group       string
+	Index int
+	Group string
+	// GroupIndex is the host group's index in the scenario.
+	GroupIndex  int
 	Cores       int
 	MIPSPerCore float64
 	RAMMiB      float64

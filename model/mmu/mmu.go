@@ -50,7 +50,7 @@ func ParseMode(s string) (Mode, error) {
 	}
 	msg := fmt.Sprintf("unknown MMU mode %q", s)
 	if d := suggest.DidYouMean(s, modeNames[:]); d != "" {
-		msg += "; " + d
+		msg += d
 	}
 	return 0, fmt.Errorf("%s (one of: %s)", msg, strings.Join(modeNames[:], ", "))
 }

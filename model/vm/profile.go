@@ -241,7 +241,7 @@ func BuiltinProfile(name string) (Profile, bool) {
 func UnknownProfile(name string, known []string) error {
 	msg := fmt.Sprintf("unknown profile %q", name)
 	if s := suggest.DidYouMean(name, known); s != "" {
-		msg += "; " + s
+		msg += s
 	}
 	return fmt.Errorf("%s (profiles: %s)", msg, strings.Join(known, ", "))
 }
@@ -279,7 +279,7 @@ func ApplyProfileOverrides(p *Profile, m map[string]any) error {
 		if !ok {
 			msg := fmt.Sprintf("%s: unknown profile key", k)
 			if s := suggest.DidYouMean(k, ProfileFields()); s != "" {
-				msg += "; " + s
+				msg += s
 			}
 			errs = append(errs, errors.New(msg))
 			continue

@@ -80,6 +80,13 @@ type VM struct {
 	WorkMI, WantMI float64
 	last           sim.Time
 
+	// Slowdown (S) and HostFactor (h) are the virtualization overhead of
+	// the VM's profile on its host's hypervisor (zero: none): its work
+	// takes S times the native cycles on its vCPUs, and h native-cycle
+	// units of host-side backend CPU per unit of work. Set by SetOverhead.
+	Slowdown, HostFactor float64
+	eff                  float64 // 1/(S+h); 0 when there is no overhead
+
 	// Util drives the demand of a VM without cloudlets; nil otherwise.
 	Util Utilization
 	// Cloudlets is the VM's cloudlet scheduler; nil for utilization VMs.
@@ -102,10 +109,41 @@ func (v *VM) Advance(now sim.Time, cls []Cloudlet) {
 	if v.Alloc == 0 {
 		return
 	}
-	v.WorkMI += v.Alloc * dt
+	r := v.Rate()
+	v.WorkMI += r * dt
 	if v.Cloudlets != nil {
-		v.Cloudlets.advance(v.Alloc, dt)
+		v.Cloudlets.advance(r, dt)
 	}
+}
+
+// SetOverhead sets the VM's virtualization overhead on its host (call it
+// while the VM has no allocation, at placement). S = 1, h = 0 is none.
+func (v *VM) SetOverhead(s, h float64) {
+	if s == 1 && h == 0 {
+		v.Slowdown, v.HostFactor, v.eff = 0, 0, 0
+		return
+	}
+	v.Slowdown, v.HostFactor, v.eff = s, h, 1/(s+h)
+}
+
+// Rate is the native work the VM completes per second (MIPS): its
+// allocation, which pays for the guest's work, its overhead on the vCPUs
+// and its host-side backend, divided by S + h.
+func (v *VM) Rate() float64 {
+	if v.eff == 0 {
+		return v.Alloc
+	}
+	return v.Alloc * v.eff
+}
+
+// HostDemand is the host CPU (MIPS) the VM asks for when its workload
+// wants want MIPS of native work: its vCPUs need want×S, capped at Cap,
+// and the backend adds h per unit of work done: min(want·S, Cap)·(S+h)/S.
+func (v *VM) HostDemand(want float64) float64 {
+	if v.eff == 0 {
+		return min(want, v.Cap)
+	}
+	return min(want*v.Slowdown, v.Cap) * (v.Slowdown + v.HostFactor) / v.Slowdown
 }
 
 // SetAlloc changes the VM's allocated MIPS at now (after accounting the work
