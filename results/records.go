@@ -140,3 +140,44 @@ type OverheadRow struct {
 	// MemOverhead is host memory for page tables as a fraction of the VM's.
 	MemOverhead float64 `json:"mem_overhead" csv:"mem_overhead"`
 }
+
+// IOPoint is one request-level simulation of a host's I/O path with VMs
+// VMs on it (io.csv). Latencies are in microseconds.
+type IOPoint struct {
+	Config         string  `csv:"config"`
+	VMs            int     `csv:"vms"`
+	OfferedRPS     float64 `csv:"offered_rps"` // requests per second offered by all VMs
+	ThroughputRPS  float64 `csv:"throughput_rps"`
+	ThroughputGbps float64 `csv:"throughput_gbps"`
+	DropFraction   float64 `csv:"drop_fraction"` // requests dropped at a full ring
+	MeanLatencyUs  float64 `csv:"mean_latency_us"`
+	P50Us          float64 `csv:"p50_us"`
+	P90Us          float64 `csv:"p90_us"`
+	P99Us          float64 `csv:"p99_us"`
+	// GuestCores and BackendCores are host CPU busy on the VMs' vCPUs for
+	// I/O and in the shared backend; HostCores the host's cores.
+	GuestCores   float64 `csv:"guest_cores"`
+	BackendCores float64 `csv:"backend_cores"`
+	HostCores    int     `csv:"host_cores"`
+	BackendUtil  float64 `csv:"backend_util"`
+	LinkUtil     float64 `csv:"link_util"`
+}
+
+// CapacityRow is how many VMs of a profile fit one host under a hypervisor
+// configuration (capacity.csv), and what limits them.
+type CapacityRow struct {
+	Config  string `csv:"config"`
+	Profile string `csv:"profile"`
+	MaxVMs  int    `csv:"max_vms"`
+	// LimitedBy is "cpu", "memory", "vcpus", "latency" or "max_vms" (the
+	// search bound).
+	LimitedBy string  `csv:"limited_by"`
+	Slowdown  float64 `csv:"slowdown"`
+	// CPUUtil is the host CPU utilization with MaxVMs VMs (overhead and
+	// backend included); LatencyUs the I/O latency at the target
+	// percentile with MaxVMs VMs (0 without I/O).
+	CPUUtil   float64 `csv:"cpu_util"`
+	LatencyUs float64 `csv:"latency_us"`
+	// NativeMaxVMs is the same bound on bare metal, for comparison.
+	NativeMaxVMs int `csv:"native_max_vms"`
+}

@@ -24,6 +24,13 @@ type Recorder struct {
 	Outcomes   []VMOutcome
 	Cloudlets  []CloudletRecord
 	Summary    Summary
+
+	// Study is the kind of virtualization study ("" for a datacenter run);
+	// its records follow.
+	Study     string
+	Overheads []OverheadRow
+	IOPoints  []IOPoint
+	Capacity  []CapacityRow
 }
 
 // WriteOptions control WriteDir.
@@ -39,6 +46,10 @@ type WriteOptions struct {
 var managedFiles = []string{
 	"summary.json", "vm_outcomes.csv", "cloudlets.csv", "hosts.csv", "vms.csv", "datacenter.csv",
 	"utilization.png", "utilization.svg", "power.png", "power.svg", "active_hosts.png", "active_hosts.svg",
+	"overhead.csv", "io.csv", "capacity.csv",
+	"slowdown.png", "slowdown.svg", "breakdown.png", "breakdown.svg",
+	"io_throughput.png", "io_throughput.svg", "io_latency.png", "io_latency.svg", "io_host_cpu.png", "io_host_cpu.svg",
+	"capacity.png", "capacity.svg",
 }
 
 // WriteDir writes the run's files into dir (created if needed) and returns
@@ -59,7 +70,10 @@ func WriteDir(dir string, r *Recorder, opt WriteOptions) ([]string, error) {
 		f    func(io.Writer) error
 	}{
 		{"summary.json", true, func(w io.Writer) error { return WriteSummaryJSON(w, &r.Summary) }},
-		{"vm_outcomes.csv", true, func(w io.Writer) error { return WriteCSV(w, r.Outcomes) }},
+		{"vm_outcomes.csv", r.Study == "", func(w io.Writer) error { return WriteCSV(w, r.Outcomes) }},
+		{"overhead.csv", len(r.Overheads) > 0, func(w io.Writer) error { return WriteCSV(w, r.Overheads) }},
+		{"io.csv", len(r.IOPoints) > 0, func(w io.Writer) error { return WriteCSV(w, r.IOPoints) }},
+		{"capacity.csv", len(r.Capacity) > 0, func(w io.Writer) error { return WriteCSV(w, r.Capacity) }},
 		{"cloudlets.csv", len(r.Cloudlets) > 0, func(w io.Writer) error { return WriteCSV(w, r.Cloudlets) }},
 		{"hosts.csv", len(r.Hosts) > 0, func(w io.Writer) error { return WriteCSV(w, r.Hosts) }},
 		{"vms.csv", len(r.VMs) > 0, func(w io.Writer) error { return WriteCSV(w, r.VMs) }},
@@ -80,6 +94,17 @@ func WriteDir(dir string, r *Recorder, opt WriteOptions) ([]string, error) {
 				if err := write(name, func(w io.Writer) error { return p.render(w, ext) }); err != nil {
 					return nil, fmt.Errorf("%s: %w", name, err)
 				}
+			}
+		}
+	}
+	if opt.Plots {
+		for _, c := range studyCharts(r, opt.Title) {
+			for _, ext := range []string{".png", ".svg"} {
+				name := c.name + ext
+				if err := WriteChart(filepath.Join(dir, name), c.chart); err != nil {
+					return nil, fmt.Errorf("%s: %w", name, err)
+				}
+				written = append(written, name)
 			}
 		}
 	}

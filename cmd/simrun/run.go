@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -73,6 +74,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 
 	rec := &results.Recorder{}
+	if datacenter.IsStudy(sc) {
+		return runStudy(sc, rec, dir, *quiet, stdout)
+	}
 	m, err := datacenter.New(sc, rec)
 	if err != nil {
 		return inputError{err}
@@ -111,6 +115,49 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if !*quiet {
 		printSummary(stdout, &rec.Summary, dir, append(files, "scenario.toml"))
 	}
+	return nil
+}
+
+// runStudy runs a virtualization study and writes its records and plots.
+func runStudy(sc *scenarios.Scenario, rec *results.Recorder, dir string, quiet bool, stdout io.Writer) error {
+	if err := datacenter.RunStudy(sc, rec); err != nil {
+		return inputError{err}
+	}
+	rec.Summary.Revision = revision()
+	files, err := results.WriteDir(dir, rec, results.WriteOptions{Plots: plotsOn(sc), Title: sc.Name})
+	if err != nil {
+		return fmt.Errorf("writing results: %w", err)
+	}
+	if err := results.WriteFileAtomic(filepath.Join(dir, "scenario.toml"), func(w io.Writer) error {
+		_, err := w.Write(sc.Source)
+		return err
+	}); err != nil {
+		return fmt.Errorf("writing results: %w", err)
+	}
+	if quiet {
+		return nil
+	}
+	fmt.Fprintf(stdout, "%s (seed %d): %s study, %g configurations\n", sc.Name, sc.Seed, sc.Study.Kind, rec.Summary.Metrics["configurations"])
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	switch {
+	case len(rec.Overheads) > 0:
+		fmt.Fprintln(tw, "  profile\tconfiguration\tslowdown\thost backend (% of native)\t")
+		for _, r := range rec.Overheads {
+			fmt.Fprintf(tw, "  %s\t%s\t%.3f\t%.1f\t\n", r.Profile, r.Config, r.Slowdown, 100*r.HostCycles/r.NativeCycles)
+		}
+	case len(rec.IOPoints) > 0:
+		fmt.Fprintln(tw, "  configuration\tVMs\tGb/s\tdropped\tp50 µs\tp99 µs\thost cores\t")
+		for _, p := range rec.IOPoints {
+			fmt.Fprintf(tw, "  %s\t%d\t%.3g\t%.1f%%\t%.4g\t%.4g\t%.3g\t\n", p.Config, p.VMs, p.ThroughputGbps, 100*p.DropFraction, p.P50Us, p.P99Us, p.GuestCores+p.BackendCores)
+		}
+	case len(rec.Capacity) > 0:
+		fmt.Fprintln(tw, "  configuration\tslowdown\tVMs per host\tlimited by\tCPU util\tlatency µs\tbare metal\t")
+		for _, c := range rec.Capacity {
+			fmt.Fprintf(tw, "  %s\t%.3f\t%d\t%s\t%.0f%%\t%.4g\t%d\t\n", c.Config, c.Slowdown, c.MaxVMs, c.LimitedBy, 100*c.CPUUtil, c.LatencyUs, c.NativeMaxVMs)
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(stdout, "  results in %s: %s\n", dir, strings.Join(append(files, "scenario.toml"), ", "))
 	return nil
 }
 
