@@ -106,11 +106,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("writing results: %w", err)
 	}
-	if err := results.WriteFileAtomic(filepath.Join(dir, "scenario.toml"), func(w io.Writer) error {
-		_, err := w.Write(sc.Source)
+	if err := writeScenario(dir, sc); err != nil {
 		return err
-	}); err != nil {
-		return fmt.Errorf("writing results: %w", err)
 	}
 	if !*quiet {
 		printSummary(stdout, &rec.Summary, dir, append(files, "scenario.toml"))
@@ -128,11 +125,8 @@ func runStudy(sc *scenarios.Scenario, rec *results.Recorder, dir string, quiet b
 	if err != nil {
 		return fmt.Errorf("writing results: %w", err)
 	}
-	if err := results.WriteFileAtomic(filepath.Join(dir, "scenario.toml"), func(w io.Writer) error {
-		_, err := w.Write(sc.Source)
+	if err := writeScenario(dir, sc); err != nil {
 		return err
-	}); err != nil {
-		return fmt.Errorf("writing results: %w", err)
 	}
 	if quiet {
 		return nil
@@ -158,6 +152,17 @@ func runStudy(sc *scenarios.Scenario, rec *results.Recorder, dir string, quiet b
 	}
 	tw.Flush()
 	fmt.Fprintf(stdout, "  results in %s: %s\n", dir, strings.Join(append(files, "scenario.toml"), ", "))
+	return nil
+}
+
+// writeScenario keeps the scenario text that was run beside its results.
+func writeScenario(dir string, sc *scenarios.Scenario) error {
+	if err := results.WriteFileAtomic(filepath.Join(dir, "scenario.toml"), func(w io.Writer) error {
+		_, err := w.Write(sc.Source)
+		return err
+	}); err != nil {
+		return fmt.Errorf("writing results: %w", err)
+	}
 	return nil
 }
 

@@ -63,3 +63,14 @@ func Distance(a, b string) int {
 	}
 	return d[len(ra)][len(rb)]
 }
+
+// Index finds s among names and returns its position; otherwise an error
+// `unknown <what> "s" (did you mean "x"?) (one of: a, b, c)`.
+func Index(what, s string, names []string) (int, error) {
+	for i, n := range names {
+		if n == s {
+			return i, nil
+		}
+	}
+	return -1, fmt.Errorf("unknown %s %q%s (one of: %s)", what, s, DidYouMean(s, names), strings.Join(names, ", "))
+}

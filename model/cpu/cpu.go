@@ -47,22 +47,20 @@ func (t Technique) String() string {
 	return "unknown"
 }
 
-// ParseTechnique reads "native", "trap", "bt", "pv" or "hw".
-func ParseTechnique(s string) (Technique, error) {
-	for i, n := range techniqueNames {
-		if n == s {
-			return Technique(i), nil
-		}
-	}
-	return 0, unknown("CPU technique", s, techniqueNames[:])
+// techniqueAliases are the other names students use.
+var techniqueAliases = map[string]Technique{
+	"vtx": HardwareAssist, "vt-x": HardwareAssist, "amd-v": HardwareAssist, "svm": HardwareAssist,
+	"hardware-assist": HardwareAssist, "binary-translation": BinaryTranslation,
+	"paravirtual": Paravirtual, "paravirtualization": Paravirtual, "trap-and-emulate": TrapEmulate,
 }
 
-func unknown(what, s string, known []string) error {
-	msg := fmt.Sprintf("unknown %s %q", what, s)
-	if d := suggest.DidYouMean(s, known); d != "" {
-		msg += d
+// ParseTechnique reads "native", "trap", "bt", "pv" or "hw".
+func ParseTechnique(s string) (Technique, error) {
+	if t, ok := techniqueAliases[strings.ToLower(s)]; ok {
+		return t, nil
 	}
-	return fmt.Errorf("%s (one of: %s)", msg, strings.Join(known, ", "))
+	i, err := suggest.Index("CPU technique", s, techniqueNames[:])
+	return Technique(max(i, 0)), err
 }
 
 // Generation is a processor generation's hardware-assist cost: the round
@@ -105,7 +103,8 @@ func LookupGeneration(name string) (Generation, error) {
 			return g, nil
 		}
 	}
-	return Generation{}, unknown("CPU generation", name, GenerationNames())
+	_, err := suggest.Index("CPU generation", name, GenerationNames())
+	return Generation{}, err
 }
 
 // Published per-operation cycles of Adams & Agesen (ASPLOS 2006), measured

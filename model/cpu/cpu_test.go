@@ -55,8 +55,11 @@ func TestGenerationsFall(t *testing.T) {
 	if _, err := LookupGeneration("nehalm"); err == nil {
 		t.Error("typo accepted")
 	}
-	if _, err := ParseTechnique("vtx"); err == nil {
+	if _, err := ParseTechnique("vmx"); err == nil {
 		t.Error("unknown technique accepted")
+	}
+	if tq, err := ParseTechnique("VT-x"); err != nil || tq != HardwareAssist {
+		t.Errorf("VT-x: %v %v", tq, err)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/simrun/simrun/internal/suggest"
 	"github.com/simrun/simrun/model/cpu"
@@ -43,16 +42,8 @@ func (m Mode) String() string {
 
 // ParseMode reads "native", "emulated", "paravirtual" or "passthrough".
 func ParseMode(s string) (Mode, error) {
-	for i, n := range modeNames {
-		if n == s {
-			return Mode(i), nil
-		}
-	}
-	msg := fmt.Sprintf("unknown I/O mode %q", s)
-	if d := suggest.DidYouMean(s, modeNames[:]); d != "" {
-		msg += d
-	}
-	return 0, fmt.Errorf("%s (one of: %s)", msg, strings.Join(modeNames[:], ", "))
+	i, err := suggest.Index("I/O mode", s, modeNames[:])
+	return Mode(max(i, 0)), err
 }
 
 // Compatible reports whether an I/O mode works with a CPU technique:
