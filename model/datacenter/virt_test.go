@@ -131,7 +131,7 @@ profile = "many"
 
 func TestBadHypervisorInput(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
-		{`hypervisor = { cpu = "vtx" }`, `host_group[0].hypervisor.cpu`},
+		{`hypervisor = { cpu = "vmx" }`, `host_group[0].hypervisor.cpu`},
 		{`hypervisor = { cpu = "bt", mmu = "nested" }`, `needs hardware-assisted guest mode`},
 		{`hypervisor = { cpu = "hw", io = "passthrough-posted", kapa = 1 }`, `kapa`},
 		{`hypervisor = { cpu = "pv", io = "passthrough-posted" }`, `posted interrupts`},
