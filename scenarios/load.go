@@ -239,6 +239,21 @@ func (s *Scenario) Open(p string) (io.ReadCloser, error) {
 	return f, nil
 }
 
+// Locate resolves a path the scenario refers to (a trace directory) to a
+// file system and a slash-separated path inside it: the binary's embedded
+// files for embedded scenarios, the parent directory of the resolved path
+// otherwise.
+func (s *Scenario) Locate(p string) (fs.FS, string) {
+	if s.embedded && !filepath.IsAbs(p) {
+		return embedded, path.Clean(filepath.ToSlash(p))
+	}
+	if !filepath.IsAbs(p) && s.dir != "" {
+		p = filepath.Join(s.dir, p)
+	}
+	p = filepath.Clean(p)
+	return os.DirFS(filepath.Dir(p)), filepath.Base(p)
+}
+
 // loader carries one load's context and collects its problems.
 type loader struct {
 	file       string

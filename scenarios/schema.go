@@ -241,8 +241,11 @@ type Utilization struct {
 	// Model is "constant" (Level), "uniform" (a new value drawn from
 	// [Min, Max] every Interval, from the VM's own random stream),
 	// "diurnal" (Mean + Amplitude·cos(2π(t − PeakAt)/Period), clamped to
-	// [0, 1]; sampled every Interval) or "trace" (one percent value per line
-	// of the file Trace, one line per Interval). Default "constant".
+	// [0, 1]; sampled every Interval), "trace" (one percent value per line
+	// of the file Trace, one line per Interval), "planetlab" (VM i replays
+	// its own file of the PlanetLab day TraceDir) or "csv" (VM i replays
+	// the i-th VM of the CSV trace Trace, sampled every Interval). Default
+	// "constant".
 	Model string `toml:"model"`
 	// Level for "constant" (default 1.0).
 	Level float64 `toml:"level"`
@@ -261,8 +264,15 @@ type Utilization struct {
 	// Trace is a file path (relative paths are relative to the scenario
 	// file's directory) for "trace"; VM i of the group reads line k at time
 	// k×Interval after it starts running; after the last line the last value
-	// holds.
+	// holds. For "csv" it is a CSV trace of many VMs (columns vm,
+	// cpu_percent, and interval or time_s; see model/trace).
 	Trace string `toml:"trace"`
+	// TraceDir is a PlanetLab day directory for "planetlab" (one file per
+	// VM, 5-minute samples; the shipped day is "data/planetlab/20110303").
+	TraceDir string `toml:"trace_dir"`
+	// TraceOffset: VM i of the group replays trace TraceOffset + i of the
+	// set (for "planetlab" and "csv"; default 0).
+	TraceOffset int `toml:"trace_offset"`
 }
 
 // CloudletGroup is Count cloudlets of equal length submitted together.

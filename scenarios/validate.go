@@ -7,6 +7,7 @@ import (
 	iovirt "github.com/simrun/simrun/model/io"
 	"github.com/simrun/simrun/model/mmu"
 	"github.com/simrun/simrun/model/vm"
+	"io/fs"
 	"math"
 	"path/filepath"
 	"slices"
@@ -319,7 +320,7 @@ func (l *loader) validate(sc *Scenario, doc map[string]any, opts Options) []erro
 		nonNeg(k("image_gb"), g.ImageGB)
 		enum(k("cloudlet_scheduler"), g.CloudletScheduler, "time-shared", "space-shared")
 		u := g.Utilization
-		enum(k("utilization.model"), u.Model, "constant", "uniform", "diurnal", "trace")
+		enum(k("utilization.model"), u.Model, "constant", "uniform", "diurnal", "trace", "planetlab", "csv")
 		switch u.Model {
 		case "constant":
 			frac(k("utilization.level"), u.Level)
@@ -335,7 +336,13 @@ func (l *loader) validate(sc *Scenario, doc map[string]any, opts Options) []erro
 			if u.Period.Time <= 0 {
 				l.errorf(k("utilization.period"), "must be > 0")
 			}
-		case "trace":
+		case "planetlab":
+			if u.TraceDir == "" {
+				l.errorf(k("utilization.trace_dir"), "a PlanetLab day directory is required with model = \"planetlab\" (e.g. \"data/planetlab/20110303\")")
+			} else if fsys, p := sc.Locate(u.TraceDir); !dirExists(fsys, p) {
+				l.errorf(k("utilization.trace_dir"), "%s: not a directory", u.TraceDir)
+			}
+		case "csv", "trace":
 			if u.Trace == "" {
 				l.errorf(k("utilization.trace"), "a trace file is required with model = \"trace\"")
 			} else if f, err := sc.Open(u.Trace); err != nil {
@@ -343,6 +350,9 @@ func (l *loader) validate(sc *Scenario, doc map[string]any, opts Options) []erro
 			} else {
 				f.Close()
 			}
+		}
+		if u.TraceOffset < 0 {
+			l.errorf(k("utilization.trace_offset"), "must be ≥ 0, got %d", u.TraceOffset)
 		}
 		if u.Model != "constant" && u.Interval.Time <= 0 {
 			l.errorf(k("utilization.interval"), "must be > 0")
@@ -561,4 +571,9 @@ func (sc *Scenario) Profile(name string) (vm.Profile, error) {
 		return p, nil
 	}
 	return vm.Profile{}, vm.UnknownProfile(name, vm.ProfileNames())
+}
+
+func dirExists(fsys fs.FS, p string) bool {
+	st, err := fs.Stat(fsys, p)
+	return err == nil && st.IsDir()
 }

@@ -3,12 +3,14 @@ package datacenter
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 
 	"github.com/simrun/simrun/model/cpu"
 	"github.com/simrun/simrun/model/host"
 	"github.com/simrun/simrun/model/mmu"
+	"github.com/simrun/simrun/model/trace"
 	"github.com/simrun/simrun/model/vm"
 	"github.com/simrun/simrun/policies"
 	"github.com/simrun/simrun/scenarios"
@@ -153,7 +155,9 @@ type group struct {
 	trace                 []float64
 	targeted              bool
 	demand0               float64 // expected initial demand fraction, for placement
-	startFrac             func(v *vm.VM, start sim.Time) vm.Utilization
+	// perVM, when set, is a VM's own initial demand fraction (trace sets).
+	perVM     func(v *vm.VM) float64
+	startFrac func(v *vm.VM, start sim.Time) vm.Utilization
 }
 
 // build turns the scenario into hosts, VMs and cloudlets.
@@ -371,6 +375,38 @@ func (m *Model) setupUtilization(gi int, gr *group) error {
 		gr.trace = vals
 		gr.demand0 = vals[0]
 		gr.startFrac = func(*vm.VM, sim.Time) vm.Utilization { return vm.Trace{Values: vals, Interval: u.Interval.Time} }
+	case "planetlab", "csv":
+		var set *trace.Set
+		var err error
+		key := "trace"
+		if u.Model == "planetlab" {
+			key = "trace_dir"
+			fsys, p := m.sc.Locate(u.TraceDir)
+			set, err = trace.ReadPlanetLab(fsys, p)
+		} else {
+			var f io.ReadCloser
+			if f, err = m.sc.Open(u.Trace); err == nil {
+				set, err = trace.ReadCSV(f, u.Trace, u.Interval.Time)
+				f.Close()
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("%s: vm_group[%d].utilization.%s: %w", m.sc.File, gi, key, err)
+		}
+		if n := u.TraceOffset + gr.n; n > set.Len() {
+			return fmt.Errorf("%s: vm_group[%d].count: %d VMs from trace_offset %d need %d traces, but %s has %d",
+				m.sc.File, gi, gr.n, u.TraceOffset, n, map[bool]string{true: u.TraceDir, false: u.Trace}[u.Model == "planetlab"], set.Len())
+		}
+		sum := 0.0
+		for i := range gr.n {
+			sum += set.CPU[u.TraceOffset+i][0]
+		}
+		gr.demand0 = sum / float64(gr.n)
+		first := gr.first
+		gr.perVM = func(v *vm.VM) float64 { return set.CPU[u.TraceOffset+v.ID-first][0] }
+		gr.startFrac = func(v *vm.VM, _ sim.Time) vm.Utilization {
+			return vm.Trace{Values: set.CPU[u.TraceOffset+v.ID-first], Interval: set.Interval}
+		}
 	default:
 		return fmt.Errorf("%s: vm_group[%d].utilization.model: unknown model %q", m.sc.File, gi, u.Model)
 	}

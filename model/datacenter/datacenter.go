@@ -169,6 +169,9 @@ func (m *Model) arrive() {
 		m.nextArr++
 		gr := &m.groups[m.groupOf(int(id))]
 		frac := gr.demand0
+		if gr.perVM != nil {
+			frac = gr.perVM(v)
+		}
 		if v.Cloudlets != nil {
 			frac = 1
 		}
