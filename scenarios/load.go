@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/simrun/simrun/internal/tomlguard"
 	"io"
 	"io/fs"
 	"os"
@@ -142,40 +143,6 @@ const maxFileBytes = 4 << 20
 // than a few levels.
 const maxNesting = 32
 
-// tooDeep scans for [ and { nesting outside strings and comments and
-// reports the line where it first exceeds limit (ok false).
-func tooDeep(data []byte, limit int) (line int, ok bool) {
-	depth, line := 0, 1
-	var quote byte
-	comment := false
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		switch {
-		case c == '\n':
-			line++
-			comment = false
-		case comment:
-		case quote != 0:
-			if c == '\\' && quote == '"' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '#':
-			comment = true
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '[' || c == '{':
-			if depth++; depth > limit {
-				return line, false
-			}
-		case c == ']' || c == '}':
-			depth = max(depth-1, 0)
-		}
-	}
-	return line, true
-}
-
 // maxProblems bounds how many problems one load reports.
 const maxProblems = 100
 
@@ -183,7 +150,7 @@ func loadBytes(name string, data []byte, opts Options, isEmbedded bool) (*Scenar
 	if len(data) > maxFileBytes {
 		return nil, &InputError{[]error{fmt.Errorf("%s: %d bytes is more than a scenario file may hold (%d); is this the right file?", name, len(data), maxFileBytes)}}
 	}
-	if line, ok := tooDeep(data, maxNesting); !ok {
+	if line, ok := tomlguard.TooDeep(data, maxNesting); !ok {
 		return nil, &InputError{[]error{fmt.Errorf("%s:%d: arrays or inline tables nested more than %d deep", name, line, maxNesting)}}
 	}
 	l := &loader{file: name, lines: strings.Split(string(data), "\n")}

@@ -5,6 +5,7 @@ package suggest
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // DidYouMean is ` (did you mean "x"?)` for the closest option, or "".
@@ -20,7 +21,13 @@ func DidYouMean(s string, options []string) string {
 // least 4 characters in common; "" if none.
 func Closest(s string, options []string) string {
 	best, bestD := "", 3
+	n := utf8.RuneCountInString(s)
 	for _, o := range options {
+		// The length difference bounds the distance from below: skip the
+		// quadratic computation when it alone is too far (long inputs).
+		if diff := n - utf8.RuneCountInString(o); diff >= bestD || -diff >= bestD {
+			continue
+		}
 		if d := Distance(strings.ToLower(s), strings.ToLower(o)); d < bestD {
 			best, bestD = o, d
 		}

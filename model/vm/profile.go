@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/simrun/simrun/internal/tomlguard"
 	"io"
 	"math"
 	"slices"
@@ -341,8 +342,8 @@ func ResolveProfile(name string, m map[string]any) (Profile, error) {
 	return p, nil
 }
 
-// maxProfileBytes bounds a profile file.
-const maxProfileBytes = 1 << 20
+// maxProfileBytes bounds a profile file (a profile is a score of lines).
+const maxProfileBytes = 64 << 10
 
 // ParseProfile reads a profile TOML file: the profile's keys at top level,
 // optionally with base = "built-in name". Errors name the file and, for
@@ -354,6 +355,11 @@ func ParseProfile(r io.Reader, file string) (Profile, error) {
 	}
 	if len(data) > maxProfileBytes {
 		return Profile{}, fmt.Errorf("%s: larger than %d bytes", file, maxProfileBytes)
+	}
+	// A profile is flat key = value lines; refuse deep nesting before the
+	// parser spends quadratic time on it.
+	if line, ok := tomlguard.TooDeep(data, 4); !ok {
+		return Profile{}, fmt.Errorf("%s:%d: arrays or tables nested too deep; a profile has only key = value lines", file, line)
 	}
 	var m map[string]any
 	if _, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&m); err != nil {
