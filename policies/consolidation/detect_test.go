@@ -1,0 +1,84 @@
+package consolidation
+
+import (
+	"math"
+	"testing"
+)
+
+// A fixed history of 12 values; sorted: 0.10 0.15 0.20 0.25 0.30 0.35 0.40
+// 0.45 0.50 0.55 0.58 0.60. Empirical quartiles: the 3rd value (0.20) and
+// the 9th (0.50), so IQR = 0.30 and the IQR threshold is 1 − 1.5·0.30 =
+// 0.55. Median: the 6th value, 0.35; the absolute deviations sorted are
+// 0 .05 .05 .10 .10 .15 .15 .20 .20 .23 .25 .25, median 0.15, so the MAD
+// threshold is 1 − 2.5·0.15 = 0.625.
+var history = []float64{0.30, 0.10, 0.50, 0.20, 0.40, 0.60, 0.35, 0.45, 0.25, 0.55, 0.15, 0.58}
+
+func TestAdaptiveThresholds(t *testing.T) {
+	fb := THR{Threshold: 0.8}
+	iqr := IQR{S: 1.5, Fallback: fb}
+	mad := MAD{S: 2.5, Fallback: fb}
+	if th, ok := iqr.Threshold(history); !ok || math.Abs(th-0.55) > 1e-12 {
+		t.Errorf("IQR threshold %v (ok %v), want 0.55", th, ok)
+	}
+	if th, ok := mad.Threshold(history); !ok || math.Abs(th-0.625) > 1e-12 {
+		t.Errorf("MAD threshold %v (ok %v), want 0.625", th, ok)
+	}
+	cases := []struct {
+		d    OverloadDetector
+		h    []float64
+		want bool
+	}{
+		{THR{0.8}, []float64{0.5, 0.81}, true},
+		{THR{0.8}, []float64{0.8}, false},
+		{iqr, history, true},  // 0.58 > 0.55
+		{mad, history, false}, // 0.58 ≤ 0.625
+		// Too short: the 0.8 fallback decides.
+		{iqr, []float64{0.1, 0.85}, true},
+		{mad, []float64{0.1, 0.75}, false},
+		{LR{S: 1.2, Fallback: fb}, []float64{0.9}, true},
+	}
+	for i, c := range cases {
+		if got := c.d.Overloaded(c.h); got != c.want {
+			t.Errorf("case %d %s: overloaded %v, want %v", i, c.d.Name(), got, c.want)
+		}
+	}
+}
+
+// Loess on a linear history predicts the line's next value, robust or
+// not; with a spike, the robust fit stays closer to the line.
+func TestRegressionPrediction(t *testing.T) {
+	line := func(a, b float64) []float64 {
+		h := make([]float64, 14)
+		for i := range h {
+			h[i] = a + b*float64(i-4) // the last 10 values are a + b·0..9
+		}
+		return h
+	}
+	for _, robust := range []bool{false, true} {
+		d := LR{S: 1.2, Fallback: THR{0.8}, Robust: robust}
+		for _, c := range []struct {
+			a, b, next float64
+			over       bool
+		}{
+			{0.1, 0.05, 0.6, false}, // 1.2 × 0.6 = 0.72 < 1
+			{0.5, 0.03, 0.8, false}, // 0.96 < 1
+			{0.5, 0.05, 1.0, true},  // 1.2 ≥ 1
+		} {
+			h := line(c.a, c.b)
+			p, ok := d.Predict(h)
+			if !ok || math.Abs(p-c.next) > 1e-9 {
+				t.Errorf("%s: prediction %v, want %v", d.Name(), p, c.next)
+			}
+			if d.Overloaded(h) != c.over {
+				t.Errorf("%s on %v+%v·i: overloaded %v, want %v", d.Name(), c.a, c.b, !c.over, c.over)
+			}
+		}
+	}
+	h := line(0.2, 0.02)
+	h[len(h)-4] += 0.5 // a spike three steps ago
+	lr, _ := LR{S: 1.2}.Predict(h)
+	lrr, _ := LR{S: 1.2, Robust: true}.Predict(h)
+	if !(math.Abs(lrr-0.4) < math.Abs(lr-0.4)) {
+		t.Errorf("spike: LR %v, LRR %v; the robust fit should stay nearer the line's 0.4", lr, lrr)
+	}
+}
