@@ -2,7 +2,9 @@
 // Beloglazov & Buyya, "Optimal Online Deterministic Algorithms and
 // Adaptive Heuristics for Energy and Performance Efficient Dynamic
 // Consolidation of Virtual Machines in Cloud Data Centers", CCPE 24(13),
-// 2012: host overload detectors (THR, IQR, MAD, LR, LRR).
+// 2012: host overload detectors (THR, IQR, MAD, LR, LRR) and the VM
+// selectors that choose what to migrate off an overloaded host (MMT, MC,
+// RS, MU).
 //
 //   - THR: overloaded when u > threshold (0.8).
 //   - IQR: threshold 1 − s·IQR(history), s = 1.5; MAD: 1 − s·MAD(history),
@@ -15,8 +17,16 @@
 //     LRR re-weights twice with bisquare weights of the residuals
 //     (Cleveland, JASA 1979). Shorter histories use the fallback.
 //
-// Each detector is a small value type; its parameters are fields.
+// Selectors: MMT takes the VM with the least RAM (the shortest migration
+// over the host's link); MU the least CPU demand; RS a uniformly random
+// one from a named stream; MC the one with the largest multiple
+// correlation R² of its utilization history regressed on the other VMs'
+// (least squares with an intercept, gonum/mat), falling back to MMT when
+// the history is shorter than the number of VMs + 1. Ties go to the lower
+// VM id.
 //
-// Not yet here (issue 4): VM selection (MMT, MC, RS, MU), the
-// consolidation loop with live migration, and the SLA metrics.
+// Each policy is a small value type; its parameters are fields.
+//
+// Not yet here (issue 4): the consolidation loop with live migration and
+// the SLA metrics.
 package consolidation
