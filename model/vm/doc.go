@@ -40,4 +40,11 @@
 // fork-heavy is fitted to the forkwait benchmark of Adams & Agesen (ASPLOS
 // 2006). ParseProfile reads a profile TOML file (a base profile plus
 // overrides) with errors naming file, key and line.
+//
+// Live migration. ReferenceMigration is CloudSim's model (RAM over half the
+// link; 90 % of demand on the source, 10 % reserved on the target).
+// PreCopy is iterative pre-copy (Clark et al., NSDI 2005): round i sends
+// V_i = V_0·(D/R)^i for dirty rate D and link rate R until the rest fits
+// the stop-and-copy threshold, a round limit is hit, or D ≥ R; the rest is
+// the downtime. (The consolidation loop that uses them is still to come.)
 package vm
