@@ -297,7 +297,8 @@ func (p *PABFD) Place(c *Cluster, reqs []Request) []Decision {
 		r := &reqs[k]
 		best := bestBy(c, fs, r, func(h *HostState) float64 {
 			before := watts(h, h.DemandMIPS)
-			if !h.On && p.WakeCost {
+			// A host the batch has already put VMs on is awake.
+			if !h.On && h.NumVMs == 0 && p.WakeCost {
 				before = 0
 			}
 			return watts(h, h.DemandMIPS+r.DemandMIPS) - before

@@ -292,6 +292,14 @@ func TestPABFD(t *testing.T) {
 	if d, _ := place(t, "pabfd", map[string]any{"wake_cost": false}, []HostState{a, b}, r); d[0].Host != 1 {
 		t.Fatalf("without wake cost: host %d, want 1", d[0].Host)
 	}
+	// One batch onto two sleeping G5 hosts: the first VM wakes host 0
+	// (+100.52 W); for the second, host 0 is awake and grows 100.52 →
+	// 2000/5320 = 0.376: 105 + 5·0.759 = 108.80 W, +8.27 W, against
+	// +100.52 W to wake host 1. Both go to host 0.
+	b0, b1 := b, b
+	if d, _ := place(t, "pabfd", nil, []HostState{b0, b1}, r, Request{ID: 1, VCPUs: 1, MIPS: 1000, RAMMiB: 512, DemandMIPS: 1000}); !slices.Equal(hostsOf(d), []int{0, 0}) {
+		t.Fatalf("batch onto sleeping hosts: %v, want [0 0]", hostsOf(d))
+	}
 }
 
 func TestRejectionReason(t *testing.T) {
