@@ -85,6 +85,19 @@ func (c *Cluster) Allocate(i int, r *Request) {
 	c.update(i)
 }
 
+// Force records r on host i without checking that it fits (a model that
+// deliberately overbooks, such as CloudSim's re-placement, which ignores
+// the memory of running VMs). Free capacity may go negative.
+func (c *Cluster) Force(i int, r *Request) {
+	h := &c.hosts[i]
+	h.UsedVCPUs += r.VCPUs
+	h.UsedRAMMiB += r.RAMMiB
+	h.UsedDiskMiB += r.DiskMiB
+	h.UsedBWMbps += r.BWMbps
+	h.NumVMs++
+	c.update(i)
+}
+
 // Release removes r from host i. It panics if host i does not hold that much.
 func (c *Cluster) Release(i int, r *Request) {
 	h := &c.hosts[i]

@@ -80,6 +80,9 @@ type Summary struct {
 	Revision       string   `json:"revision"`
 	Overrides      []string `json:"overrides"`
 	Policy         string   `json:"policy"`
+	// Consolidation names the consolidation policy ("thr-0.8/mmt", "npa",
+	// "dvfs"; empty without consolidation).
+	Consolidation string `json:"consolidation,omitempty"`
 
 	SimulatedS float64 `json:"simulated_s"`
 	Events     uint64  `json:"events"`
@@ -107,6 +110,28 @@ type Summary struct {
 	RejectionReasons map[string]int     `json:"rejection_reasons"`
 	Metrics          map[string]float64 `json:"metrics"`
 	Warnings         []string           `json:"warnings"`
+}
+
+// ConsolidationSample is the datacenter at one consolidation decision
+// (consolidation.csv), after the decision was taken.
+type ConsolidationSample struct {
+	TimeS       float64 `csv:"time_s"`
+	ActiveHosts int     `csv:"active_hosts"` // on and holding at least one VM
+	OnHosts     int     `csv:"on_hosts"`
+	// OverloadedHosts the detector flagged; SaturatedHosts those whose
+	// demand exceeds their capacity now.
+	OverloadedHosts int `csv:"overloaded_hosts"`
+	SaturatedHosts  int `csv:"saturated_hosts"`
+	// Migrations decided at this instant (from overloaded hosts, and to
+	// evacuate underloaded ones), and the hosts chosen for evacuation.
+	Migrations         int `csv:"migrations"`
+	OverloadMigrations int `csv:"overload_migrations"`
+	EvacuatedHosts     int `csv:"evacuated_hosts"`
+	// Unplaced VMs were selected off an overloaded host but no host could
+	// take them.
+	Unplaced  int     `csv:"unplaced"`
+	PowerW    float64 `csv:"power_w"`
+	EnergyKWh float64 `csv:"energy_kwh"` // since the start of the run
 }
 
 // OverheadRow is one workload profile priced on one hypervisor

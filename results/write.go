@@ -31,6 +31,9 @@ type Recorder struct {
 	Overheads []OverheadRow
 	IOPoints  []IOPoint
 	Capacity  []CapacityRow
+
+	// Consolidation holds one sample per consolidation decision.
+	Consolidation []ConsolidationSample
 }
 
 // WriteOptions control WriteDir.
@@ -46,7 +49,7 @@ type WriteOptions struct {
 var managedFiles = []string{
 	"summary.json", "vm_outcomes.csv", "cloudlets.csv", "hosts.csv", "vms.csv", "datacenter.csv",
 	"utilization.png", "utilization.svg", "power.png", "power.svg", "active_hosts.png", "active_hosts.svg",
-	"overhead.csv", "io.csv", "capacity.csv",
+	"overhead.csv", "io.csv", "capacity.csv", "consolidation.csv", "consolidation.png", "consolidation.svg",
 	"slowdown.png", "slowdown.svg", "breakdown.png", "breakdown.svg",
 	"io_throughput.png", "io_throughput.svg", "io_latency.png", "io_latency.svg", "io_host_cpu.png", "io_host_cpu.svg",
 	"capacity.png", "capacity.svg",
@@ -78,6 +81,7 @@ func WriteDir(dir string, r *Recorder, opt WriteOptions) ([]string, error) {
 		{"hosts.csv", len(r.Hosts) > 0, func(w io.Writer) error { return WriteCSV(w, r.Hosts) }},
 		{"vms.csv", len(r.VMs) > 0, func(w io.Writer) error { return WriteCSV(w, r.VMs) }},
 		{"datacenter.csv", len(r.Datacenter) > 0, func(w io.Writer) error { return WriteCSV(w, r.Datacenter) }},
+		{"consolidation.csv", len(r.Consolidation) > 0, func(w io.Writer) error { return WriteCSV(w, r.Consolidation) }},
 	}
 	for _, s := range steps {
 		if !s.on {

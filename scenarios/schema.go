@@ -45,6 +45,9 @@ type Scenario struct {
 	// Study turns the scenario into a virtualization study instead of a
 	// datacenter run (table "study").
 	Study Study `toml:"study"`
+	// Consolidation turns on dynamic VM consolidation with live migration,
+	// or one of its baselines (table "consolidation").
+	Consolidation Consolidation `toml:"consolidation"`
 
 	// Source is the scenario text as loaded (after nothing: the raw bytes).
 	Source []byte `toml:"-"`
@@ -176,6 +179,60 @@ type Study struct {
 	LatencyPercentile float64  `toml:"latency_percentile"`
 	// RingSlots bounds each VM's requests in flight (default 256).
 	RingSlots int `toml:"ring_slots"`
+}
+
+// Consolidation is dynamic VM consolidation after Beloglazov & Buyya
+// (CCPE 2012): every Interval the hosts' utilization histories are checked
+// for overload, VMs are selected off overloaded hosts and re-placed by
+// power-aware best fit decreasing, and underloaded hosts are evacuated
+// and switched off. Migrations are live and take time.
+type Consolidation struct {
+	// Overload is the host overload detector: "none" (default: no
+	// consolidation), "thr", "iqr", "mad", "lr" or "lrr"; or a baseline:
+	// "npa" (every host on at full power, no migration) or "dvfs" (power
+	// follows utilization, idle hosts off, no migration).
+	Overload string `toml:"overload"`
+	// Selection picks the VM to migrate off an overloaded host: "mmt"
+	// (default), "mc", "rs" or "mu".
+	Selection string `toml:"selection"`
+	// Interval between decisions (default "5m").
+	Interval Duration `toml:"interval"`
+	// Threshold is THR's utilization threshold and the static fallback of
+	// the adaptive detectors while their history is short (default 0.8).
+	Threshold float64 `toml:"threshold"`
+	// Safety is the adaptive detectors' parameter s (default: iqr 1.5,
+	// mad 2.5, lr and lrr 1.2).
+	Safety float64 `toml:"safety"`
+	// History is the number of utilization values kept per VM (default 30).
+	History int `toml:"history"`
+	// Underload evacuates the least-utilized hosts and switches them off
+	// when all their VMs fit elsewhere (default true).
+	Underload *bool `toml:"underload"`
+	// WakeCost makes re-placement charge a sleeping host's idle power to
+	// wake it (default true; false is CloudSim's behaviour, which counts a
+	// sleeping host at its idle draw).
+	WakeCost *bool `toml:"wake_cost"`
+	// CloudSimRAM re-places VMs without checking memory, as CloudSim does
+	// (a running VM asks for the RAM its cloudlets use, 0 for the PlanetLab
+	// workload): the published results of Beloglazov & Buyya 2012 come from
+	// this behaviour. Initial placement still checks memory. Default false.
+	CloudSimRAM bool `toml:"cloudsim_ram"`
+	// Migration is the live-migration model: "reference" (default: RAM over
+	// half the link, 10 % degradation on the source, 10 % reserved on the
+	// target) or "precopy" (iterative pre-copy with a dirty-page rate).
+	Migration string `toml:"migration"`
+	// DirtyMiBps, StopCopyMiB and MaxRounds configure "precopy" (defaults
+	// 0, 16 and 30).
+	DirtyMiBps  float64 `toml:"dirty_mibps"`
+	StopCopyMiB float64 `toml:"stop_copy_mib"`
+	MaxRounds   int     `toml:"max_rounds"`
+	// MaxConcurrent bounds the migrations in or out of one host at a time;
+	// more wait their turn (default 0: no limit).
+	MaxConcurrent int `toml:"max_concurrent"`
+	// ShareLink splits a host's migration bandwidth among the migrations
+	// that use it at once (default: false for "reference", as CloudSim,
+	// true for "precopy").
+	ShareLink *bool `toml:"share_link"`
 }
 
 // Power selects a host power model.

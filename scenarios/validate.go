@@ -185,6 +185,48 @@ func applyDefaults(sc *Scenario, file string, doc map[string]any) {
 	if !defined(doc, "placement", "policy") {
 		sc.Placement.Policy = "first-fit"
 	}
+	c := &sc.Consolidation
+	hasC := func(k string) bool { return defined(doc, "consolidation", k) }
+	if !hasC("overload") {
+		c.Overload = "none"
+	}
+	if !hasC("selection") {
+		c.Selection = "mmt"
+	}
+	if !hasC("interval") {
+		c.Interval = Duration{5 * sim.Minute}
+	}
+	if !hasC("threshold") {
+		c.Threshold = 0.8
+	}
+	if !hasC("safety") {
+		c.Safety = map[string]float64{"iqr": 1.5, "mad": 2.5, "lr": 1.2, "lrr": 1.2}[c.Overload]
+	}
+	if !hasC("history") {
+		c.History = 30
+	}
+	if !hasC("migration") {
+		c.Migration = "reference"
+	}
+	if !hasC("stop_copy_mib") {
+		c.StopCopyMiB = 16
+	}
+	if !hasC("max_rounds") {
+		c.MaxRounds = 30
+	}
+	t, f := true, false
+	if c.Underload == nil {
+		c.Underload = &t
+	}
+	if c.WakeCost == nil {
+		c.WakeCost = &t
+	}
+	if c.ShareLink == nil {
+		c.ShareLink = &f
+		if c.Migration == "precopy" {
+			c.ShareLink = &t
+		}
+	}
 	if sc.Output.Cloudlets == nil {
 		t := true
 		sc.Output.Cloudlets = &t
@@ -370,6 +412,7 @@ func (l *loader) validate(sc *Scenario, doc map[string]any, opts Options) []erro
 	}
 	unique("host_group", hostNames)
 	unique("vm_group", vmNames)
+	l.consolidation(sc)
 	if opts.CheckPlacement != nil {
 		if err := opts.CheckPlacement(sc.Placement.Policy, sc.Placement.Args); err != nil {
 			for _, e := range flatten(err) {
@@ -384,6 +427,51 @@ func (l *loader) validate(sc *Scenario, doc map[string]any, opts Options) []erro
 	}
 	l.sizeGuard(sc)
 	return l.errs
+}
+
+// OverloadNames are the values of consolidation.overload.
+var OverloadNames = []string{"none", "thr", "iqr", "mad", "lr", "lrr", "npa", "dvfs"}
+
+// SelectionNames are the values of consolidation.selection.
+var SelectionNames = []string{"mmt", "mc", "rs", "mu"}
+
+func (l *loader) consolidation(sc *Scenario) {
+	c := &sc.Consolidation
+	enum := func(key, v string, known []string) {
+		if !slices.Contains(known, v) {
+			l.errorf(key, "unknown value %q%s (known: %s)", v, suggest.DidYouMean(v, known), strings.Join(known, ", "))
+		}
+	}
+	enum("consolidation.overload", c.Overload, OverloadNames)
+	enum("consolidation.selection", c.Selection, SelectionNames)
+	enum("consolidation.migration", c.Migration, []string{"reference", "precopy"})
+	if c.Interval.Time <= 0 {
+		l.errorf("consolidation.interval", "must be > 0")
+	}
+	if math.IsNaN(c.Threshold) || c.Threshold <= 0 || c.Threshold > 1 {
+		l.errorf("consolidation.threshold", "must be in (0, 1], got %v", c.Threshold)
+	}
+	if math.IsNaN(c.Safety) || math.IsInf(c.Safety, 0) || c.Safety < 0 {
+		l.errorf("consolidation.safety", "must be ≥ 0, got %v", c.Safety)
+	}
+	if c.History < 12 || c.History > 10000 {
+		l.errorf("consolidation.history", "must be in [12, 10000] (the adaptive detectors need 12 values), got %d", c.History)
+	}
+	if math.IsNaN(c.DirtyMiBps) || math.IsInf(c.DirtyMiBps, 0) || c.DirtyMiBps < 0 {
+		l.errorf("consolidation.dirty_mibps", "must be ≥ 0, got %v", c.DirtyMiBps)
+	}
+	if math.IsNaN(c.StopCopyMiB) || math.IsInf(c.StopCopyMiB, 0) || c.StopCopyMiB <= 0 {
+		l.errorf("consolidation.stop_copy_mib", "must be > 0, got %v", c.StopCopyMiB)
+	}
+	if c.MaxRounds < 1 || c.MaxRounds > 1000 {
+		l.errorf("consolidation.max_rounds", "must be in [1, 1000], got %d", c.MaxRounds)
+	}
+	if c.MaxConcurrent < 0 {
+		l.errorf("consolidation.max_concurrent", "must be ≥ 0 (0: no limit), got %d", c.MaxConcurrent)
+	}
+	if c.Overload != "none" && sc.Duration.Time == 0 {
+		l.errorf("consolidation.overload", "consolidation needs a duration (e.g. duration = \"24h\")")
+	}
 }
 
 func flatten(err error) []error {

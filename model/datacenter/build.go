@@ -190,6 +190,17 @@ func (m *Model) build() error {
 		if err != nil {
 			return fmt.Errorf("%s: host_group[%d].power: %w", sc.File, gi, err)
 		}
+		// The consolidation baselines and policies decide what idle hosts
+		// do: NPA keeps every host on at full power; DVFS and the
+		// detectors switch idle hosts off.
+		switch mode := sc.Consolidation.Overload; {
+		case IsStudy(sc) || mode == "none" || mode == "":
+		case mode == "npa":
+			w := pm.Watts(1)
+			pm, g.PowerOffIdle = host.LinearPower{IdleW: w, MaxW: w}, false
+		default:
+			g.PowerOffIdle = true
+		}
 		sched := host.TimeShared
 		if g.VMScheduler == "space-shared" {
 			sched = host.SpaceShared

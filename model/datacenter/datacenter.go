@@ -58,6 +58,8 @@ type Model struct {
 
 	virtualized bool // some host group has a hypervisor
 
+	cons *consolidator // nil without consolidation
+
 	reqs    []policies.Request
 	reqVMs  []int32
 	scratch []int32
@@ -77,6 +79,13 @@ func New(sc *scenarios.Scenario, rec *results.Recorder) (*Model, error) {
 	if err := m.build(); err != nil {
 		return nil, err
 	}
+	if sc.Consolidation.Overload != "none" && sc.Consolidation.Overload != "" && !IsStudy(sc) {
+		c, err := newConsolidator(m)
+		if err != nil {
+			return nil, err
+		}
+		m.cons = c
+	}
 	for i := range m.hosts {
 		h := &m.hosts[i]
 		m.power += h.Record(0)
@@ -93,6 +102,12 @@ func New(sc *scenarios.Scenario, rec *results.Recorder) (*Model, error) {
 	}
 	for ci := range m.clGroups {
 		m.s.At(m.clGroups[ci].submit, func() { m.submitGroup(ci) })
+	}
+	if m.cons != nil {
+		// After the arrivals at time 0, so that the first decision sees
+		// them; later decisions follow the utilization changes due at the
+		// same instant, which were scheduled earlier.
+		m.s.At(0, m.consolidate)
 	}
 	if m.sampleDt > 0 {
 		m.s.At(0, m.sample)
@@ -216,14 +231,14 @@ func (m *Model) place(v *vm.VM, hi int) {
 	h := &m.hosts[hi]
 	wasActive := h.On && len(h.VMs) > 0
 	if !h.On {
-		m.power += h.SetOn(now, true)
-		m.powerAvg.Set(now, m.power)
-		m.cluster.SetOn(hi, true)
-		m.onHosts++
-		m.onAvg.Set(now, float64(m.onHosts))
+		m.switchOn(hi)
 	}
 	h.Add(v)
+	m.power += h.Record(now)
 	v.Host, v.Placed = hi, now
+	if m.cons != nil {
+		m.cons.lastMove[v.ID] = now
+	}
 	ov := &m.groups[m.groupOf(v.ID)].overhead[h.GroupIndex]
 	v.SetOverhead(ov.slowdown, ov.hostFactor)
 	m.placed++
@@ -371,16 +386,33 @@ func (m *Model) reshare(h *host.Host, only *vm.VM) {
 	now := m.s.Now()
 	f := h.Factor()
 	if only != nil {
-		m.setAlloc(only, only.Demand*f)
+		m.share(only, f)
 	} else {
 		for _, u := range h.VMs {
-			m.setAlloc(u, u.Demand*f)
+			m.share(u, f)
 		}
 	}
 	h.SumAlloc()
 	m.power += h.Record(now)
 	m.powerAvg.Set(now, m.power)
 	m.cluster.SetDemand(h.Index, h.Demand)
+}
+
+// share gives v its demand times the host's factor f, less what a
+// migration withholds (which it records as lost).
+func (m *Model) share(v *vm.VM, f float64) {
+	a := v.Demand * f
+	if v.Degrade == 0 {
+		m.setAlloc(v, a)
+		return
+	}
+	loss := a * v.Degrade
+	if a-loss == v.Alloc && loss == v.LossRate {
+		return
+	}
+	v.Advance(m.s.Now(), m.cls)
+	v.LossRate = loss
+	m.setAlloc(v, a-loss)
 }
 
 func (m *Model) setAlloc(v *vm.VM, a float64) {
@@ -404,6 +436,10 @@ func (m *Model) endVM(v *vm.VM, st vm.State) {
 	m.s.Cancel(v.EndEvent)
 	v.NextEvent, v.EndEvent = 0, 0
 	v.Advance(now, m.cls)
+	v.LossRate, v.Degrade = 0, 0
+	if m.cons != nil {
+		m.abortMigration(v)
+	}
 	if v.Cloudlets != nil {
 		m.scratch = v.Cloudlets.Abort(m.cls, m.scratch[:0])
 	}
@@ -417,8 +453,8 @@ func (m *Model) endVM(v *vm.VM, st vm.State) {
 	v.SetAlloc(now, 0, m.cls)
 	v.Demand, v.Want = 0, 0
 	h.Remove(v)
-	m.cluster.Release(v.Host, &policies.Request{ID: v.ID, VCPUs: v.Spec.VCPUs, MIPS: v.Spec.MIPS,
-		RAMMiB: m.groups[m.groupOf(v.ID)].bookRAM, DiskMiB: v.Spec.DiskMiB, BWMbps: v.Spec.BWMbps})
+	req := m.request(v)
+	m.cluster.Release(v.Host, &req)
 	h.SumDemand()
 	if wasContended {
 		m.reshare(h, nil)
@@ -432,12 +468,7 @@ func (m *Model) endVM(v *vm.VM, st vm.State) {
 			m.activeHosts--
 			m.activeAvg.Set(now, float64(m.activeHosts))
 		}
-		if h.PowerOffIdle && h.On {
-			m.power += h.SetOn(now, false)
-			m.cluster.SetOn(h.Index, false)
-			m.onHosts--
-			m.onAvg.Set(now, float64(m.onHosts))
-		}
+		m.hostEmptied(h.Index)
 	}
 	m.powerAvg.Set(now, m.power)
 	v.State, v.Ended = st, now
@@ -446,6 +477,48 @@ func (m *Model) endVM(v *vm.VM, st vm.State) {
 	}
 	m.ended++
 	m.noteEnd(now)
+}
+
+// request is what placement books for v.
+func (m *Model) request(v *vm.VM) policies.Request {
+	s := v.Spec
+	return policies.Request{ID: v.ID, Group: s.Group, VCPUs: s.VCPUs, MIPS: s.MIPS,
+		RAMMiB: m.groups[m.groupOf(v.ID)].bookRAM, DiskMiB: s.DiskMiB, BWMbps: s.BWMbps}
+}
+
+// switchOn switches host hi on.
+func (m *Model) switchOn(hi int) {
+	now := m.s.Now()
+	h := &m.hosts[hi]
+	if h.On {
+		return
+	}
+	m.power += h.SetOn(now, true)
+	m.powerAvg.Set(now, m.power)
+	m.cluster.SetOn(hi, true)
+	m.onHosts++
+	m.onAvg.Set(now, float64(m.onHosts))
+	if m.cons != nil {
+		m.cons.onAt[hi] = now
+	}
+}
+
+// switchOff switches host hi off.
+func (m *Model) switchOff(hi int) {
+	now := m.s.Now()
+	h := &m.hosts[hi]
+	if !h.On {
+		return
+	}
+	m.power += h.SetOn(now, false)
+	m.powerAvg.Set(now, m.power)
+	m.cluster.SetOn(hi, false)
+	m.onHosts--
+	m.onAvg.Set(now, float64(m.onHosts))
+	if m.cons != nil {
+		m.cons.shutdowns++
+		m.cons.beforeShutdown.Add(sim.Seconds(now - m.cons.onAt[hi]))
+	}
 }
 
 func (m *Model) noteEnd(now sim.Time) {

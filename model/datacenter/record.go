@@ -133,6 +133,7 @@ func (m *Model) Finish() {
 	joules, allocInt, capOnT := 0.0, 0.0, 0.0
 	for i := range m.hosts {
 		h := &m.hosts[i]
+		h.Record(end) // accrues active and saturated time
 		joules += h.EnergyJoules(end)
 		allocInt += h.AllocIntegral(end)
 		capOnT += h.Capacity() * sim.Seconds(h.OnTime(end))
@@ -180,6 +181,9 @@ func (m *Model) Finish() {
 		if allocInt > 0 {
 			s.Metrics["virt_overhead_fraction"] = math.Max(0, allocInt-work) / allocInt
 		}
+	}
+	if m.cons != nil {
+		m.finishConsolidation(end, s)
 	}
 	if m.rejected > 0 {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("%d of %d VMs were rejected (see rejection_reasons and vm_outcomes.csv)", m.rejected, len(m.vms)))

@@ -39,10 +39,22 @@ type Host struct {
 
 	// VMs placed on the host (booting or running), in no particular order.
 	VMs []*vm.VM
+	// Reserved is CPU (MIPS) held for VMs migrating in: it counts as demand
+	// and is allocated like a VM's, so it shows in utilization and power.
+	Reserved float64
 	// Demand and Alloc are the sums of the VMs' (capped) demand and
-	// allocation, in MIPS; recomputed by Reshare.
+	// allocation plus the reservation, in MIPS; recomputed by SumDemand and
+	// SumAlloc.
 	Demand, Alloc float64
 	On            bool
+
+	// ActiveTime is how long the host has been on with VMs (or a
+	// reservation), and SaturatedTime how much of it the demand exceeded
+	// capacity (the host at 100 %, SLATAH's numerator), both up to the last
+	// Record.
+	ActiveTime, SaturatedTime sim.Time
+	slaLast                   sim.Time
+	slaActive, slaSat         bool
 
 	energy  EnergyMeter
 	alloc   sim.TimeAvg
@@ -107,7 +119,7 @@ func (h *Host) Factor() float64 {
 
 // SumDemand recomputes Demand from the VMs (exact sum, in slot order).
 func (h *Host) SumDemand() float64 {
-	d := 0.0
+	d := h.Reserved
 	for _, v := range h.VMs {
 		d += v.Demand
 	}
@@ -117,7 +129,7 @@ func (h *Host) SumDemand() float64 {
 
 // SumAlloc recomputes Alloc from the VMs.
 func (h *Host) SumAlloc() float64 {
-	a := 0.0
+	a := h.Reserved * h.Factor()
 	for _, v := range h.VMs {
 		a += v.Alloc
 	}
@@ -129,6 +141,7 @@ func (h *Host) SumAlloc() float64 {
 // utilization integrals from now on; call it after every change of Alloc or
 // On. It returns the change in watts since the previous Record.
 func (h *Host) Record(now sim.Time) (deltaW float64) {
+	h.settle(now)
 	w := h.Watts()
 	deltaW, h.watts = w-h.watts, w
 	h.energy.Set(now, w)
@@ -149,6 +162,23 @@ func (h *Host) SetOn(now sim.Time, on bool) (deltaW float64) {
 	}
 	h.On = on
 	return h.Record(now)
+}
+
+// settle accrues active and saturated time up to now under the state
+// since the previous call, and notes the state from now on.
+func (h *Host) settle(now sim.Time) {
+	if dt := now - h.slaLast; dt > 0 {
+		if h.slaActive {
+			h.ActiveTime += dt
+		}
+		if h.slaSat {
+			h.SaturatedTime += dt
+		}
+	}
+	h.slaLast = now
+	c := h.Capacity()
+	h.slaActive = h.On && (len(h.VMs) > 0 || h.Reserved > 0)
+	h.slaSat = h.slaActive && h.Demand > c*(1+1e-9)
 }
 
 // EnergyJoules is the energy used from the start up to now.

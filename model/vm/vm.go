@@ -80,6 +80,14 @@ type VM struct {
 	WorkMI, WantMI float64
 	last           sim.Time
 
+	// Degrade is the fraction of its share a migrating VM loses (0.1 on
+	// the source under the reference model, 1 during a stop-and-copy);
+	// LossRate is the MIPS it loses so (set with the allocation), and
+	// MigLostMI their integral: the CPU lost to migrations (PDM's
+	// numerator).
+	Degrade, LossRate float64
+	MigLostMI         float64
+
 	// Slowdown (S) and HostFactor (h) are the virtualization overhead of
 	// the VM's profile on its host's hypervisor (zero: none): its work
 	// takes S times the native cycles on its vCPUs, and h native-cycle
@@ -106,6 +114,7 @@ func (v *VM) Advance(now sim.Time, cls []Cloudlet) {
 	dt := sim.Seconds(now - v.last)
 	v.last = now
 	v.WantMI += v.Want * dt
+	v.MigLostMI += v.LossRate * dt
 	if v.Alloc == 0 {
 		return
 	}

@@ -44,18 +44,23 @@ type IQR struct {
 func (d IQR) Name() string { return fmt.Sprintf("iqr-%g", d.S) }
 
 // Threshold is the adaptive threshold for h, and whether h was long enough.
-func (d IQR) Threshold(h []float64) (float64, bool) {
+func (d IQR) Threshold(h []float64) (float64, bool) { return d.threshold(h, &Scratch{}) }
+
+func (d IQR) threshold(h []float64, sc *Scratch) (float64, bool) {
 	if len(h) < MinHistory {
 		return d.Fallback.Threshold, false
 	}
-	s := sorted(h)
-	iqr := stat.Quantile(0.75, stat.Empirical, s, nil) - stat.Quantile(0.25, stat.Empirical, s, nil)
+	s := append(sc.a[:0], h...)
+	sc.a = s
+	iqr := quantile(0.75, s) - quantile(0.25, s)
 	return 1 - d.S*iqr, true
 }
 
 // Overloaded implements OverloadDetector.
-func (d IQR) Overloaded(h []float64) bool {
-	t, _ := d.Threshold(h)
+func (d IQR) Overloaded(h []float64) bool { return d.overloaded(h, &Scratch{}) }
+
+func (d IQR) overloaded(h []float64, sc *Scratch) bool {
+	t, _ := d.threshold(h, sc)
 	return len(h) > 0 && h[len(h)-1] > t
 }
 
@@ -71,22 +76,28 @@ type MAD struct {
 func (d MAD) Name() string { return fmt.Sprintf("mad-%g", d.S) }
 
 // Threshold is the adaptive threshold for h, and whether h was long enough.
-func (d MAD) Threshold(h []float64) (float64, bool) {
+func (d MAD) Threshold(h []float64) (float64, bool) { return d.threshold(h, &Scratch{}) }
+
+func (d MAD) threshold(h []float64, sc *Scratch) (float64, bool) {
 	if len(h) < MinHistory {
 		return d.Fallback.Threshold, false
 	}
-	med := stat.Quantile(0.5, stat.Empirical, sorted(h), nil)
-	dev := make([]float64, len(h))
-	for i, x := range h {
-		dev[i] = math.Abs(x - med)
+	s := append(sc.a[:0], h...)
+	sc.a = s
+	med := quantile(0.5, s)
+	dev := sc.b[:0]
+	for _, x := range h {
+		dev = append(dev, math.Abs(x-med))
 	}
-	slices.Sort(dev)
-	return 1 - d.S*stat.Quantile(0.5, stat.Empirical, dev, nil), true
+	sc.b = dev
+	return 1 - d.S*quantile(0.5, dev), true
 }
 
 // Overloaded implements OverloadDetector.
-func (d MAD) Overloaded(h []float64) bool {
-	t, _ := d.Threshold(h)
+func (d MAD) Overloaded(h []float64) bool { return d.overloaded(h, &Scratch{}) }
+
+func (d MAD) overloaded(h []float64, sc *Scratch) bool {
+	t, _ := d.threshold(h, sc)
 	return len(h) > 0 && h[len(h)-1] > t
 }
 
@@ -114,31 +125,40 @@ func (d LR) Name() string {
 
 // Predict is the regression's prediction of the next value, and whether h
 // was long enough.
-func (d LR) Predict(h []float64) (float64, bool) {
+func (d LR) Predict(h []float64) (float64, bool) { return d.predict(h, &Scratch{}) }
+
+// lrX and lrW are the regression's abscissae 0…Window−1 and the tricube
+// weights of their distance from the newest value, scaled by the window:
+// (1 − (dist/Window)³)³.
+var lrX, lrW = func() (x, w []float64) {
+	x, w = make([]float64, Window), make([]float64, Window)
+	for i := range x {
+		x[i] = float64(i)
+		dist := float64(Window-1-i) / Window
+		w[i] = math.Pow(1-dist*dist*dist, 3)
+	}
+	return x, w
+}()
+
+func (d LR) predict(h []float64, sc *Scratch) (float64, bool) {
 	if len(h) < Window {
 		return 0, false
 	}
 	y := h[len(h)-Window:]
-	x := make([]float64, Window)
-	w := make([]float64, Window)
-	for i := range x {
-		x[i] = float64(i)
-		// Tricube weight of the distance from the newest value, scaled by
-		// the window: (1 − (dist/Window)³)³.
-		dist := float64(Window-1-i) / Window
-		w[i] = math.Pow(1-dist*dist*dist, 3)
-	}
+	x, w := lrX, lrW
 	alpha, beta := stat.LinearRegression(x, y, w, false)
 	if d.Robust {
 		// Two rounds of bisquare re-weighting (Cleveland 1979): residuals
 		// beyond six median absolute residuals get weight 0.
-		rw := make([]float64, Window)
+		if cap(sc.c) < 2*Window {
+			sc.c = make([]float64, 2*Window)
+		}
+		rw, res := sc.c[:Window], sc.c[Window:2*Window]
 		for range 2 {
-			res := make([]float64, Window)
 			for i := range x {
 				res[i] = math.Abs(y[i] - (alpha + beta*x[i]))
 			}
-			r := sorted(res)
+			r := sc.sorted(res)
 			m := 6 * stat.Quantile(0.5, stat.Empirical, r, nil)
 			if m == 0 {
 				break // an exact fit: nothing to down-weight
@@ -157,16 +177,81 @@ func (d LR) Predict(h []float64) (float64, bool) {
 }
 
 // Overloaded implements OverloadDetector.
-func (d LR) Overloaded(h []float64) bool {
-	p, ok := d.Predict(h)
+func (d LR) Overloaded(h []float64) bool { return d.overloaded(h, &Scratch{}) }
+
+func (d LR) overloaded(h []float64, sc *Scratch) bool {
+	p, ok := d.predict(h, sc)
 	if !ok {
 		return d.Fallback.Overloaded(h)
 	}
 	return d.S*p >= 1
 }
 
-func sorted(h []float64) []float64 {
-	s := slices.Clone(h)
+// quantile is the empirical quantile p of x, as gonum's stat.Quantile with
+// stat.Empirical gives it for sorted x — the element of rank ⌈p·n⌉ (at
+// least 1) — found by selection in linear time instead of by sorting,
+// because the detectors ask for it hundreds of thousands of times per
+// run. It reorders x. TestQuantileMatchesGonum checks it against gonum.
+func quantile(p float64, x []float64) float64 {
+	k := max(int(math.Ceil(p*float64(len(x))))-1, 0)
+	lo, hi := 0, len(x)-1
+	for lo < hi {
+		// Median of three as the pivot, moved to x[hi].
+		mid := lo + (hi-lo)/2
+		a, b, c := x[lo], x[mid], x[hi]
+		if (a <= b) == (b <= c) {
+			x[mid], x[hi] = x[hi], x[mid]
+		} else if (b <= a) == (a <= c) {
+			x[lo], x[hi] = x[hi], x[lo]
+		}
+		pivot := x[hi]
+		// Lomuto partition written so that the compiler need not branch
+		// on the data: x[lo:store] < pivot ≤ x[store:i].
+		store := lo
+		for i := lo; i < hi; i++ {
+			v := x[i]
+			x[i] = x[store]
+			x[store] = v
+			if v < pivot {
+				store++
+			}
+		}
+		x[store], x[hi] = x[hi], x[store]
+		switch {
+		case k < store:
+			hi = store - 1
+		case k > store:
+			lo = store + 1
+		default:
+			return x[k]
+		}
+	}
+	return x[k]
+}
+
+// Scratch is working memory the detectors reuse between calls, so that a
+// simulation asking thousands of times per decision does not allocate. A
+// Scratch must not be shared between goroutines.
+type Scratch struct{ a, b, c []float64 }
+
+// sorted is a sorted copy of h in the scratch space.
+func (sc *Scratch) sorted(h []float64) []float64 {
+	s := append(sc.a[:0], h...)
+	sc.a = s
 	slices.Sort(s)
 	return s
+}
+
+// Overloaded asks d about h using sc's memory; it answers as
+// d.Overloaded(h) does.
+func (sc *Scratch) Overloaded(d OverloadDetector, h []float64) bool {
+	switch d := d.(type) {
+	case IQR:
+		return d.overloaded(h, sc)
+	case MAD:
+		return d.overloaded(h, sc)
+	case LR:
+		return d.overloaded(h, sc)
+	}
+	return d.Overloaded(h)
 }

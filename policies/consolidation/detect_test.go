@@ -1,6 +1,10 @@
 package consolidation
 
 import (
+	"math/rand/v2"
+	"slices"
+
+	"gonum.org/v1/gonum/stat"
 	"math"
 	"testing"
 )
@@ -80,5 +84,30 @@ func TestRegressionPrediction(t *testing.T) {
 	lrr, _ := LR{S: 1.2, Robust: true}.Predict(h)
 	if !(math.Abs(lrr-0.4) < math.Abs(lr-0.4)) {
 		t.Errorf("spike: LR %v, LRR %v; the robust fit should stay nearer the line's 0.4", lr, lrr)
+	}
+}
+
+// The selection-based quantile agrees with gonum's empirical quantile on
+// sorted data, for many sizes, ties and probabilities.
+func TestQuantileMatchesGonum(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for n := 1; n <= 40; n++ {
+		for trial := range 50 {
+			x := make([]float64, n)
+			for i := range x {
+				x[i] = float64(r.IntN(8)) // many ties
+				if trial%2 == 0 {
+					x[i] = r.Float64()
+				}
+			}
+			s := slices.Clone(x)
+			slices.Sort(s)
+			for _, p := range []float64{0.01, 0.25, 0.5, 0.75, 0.99, 1} {
+				want := stat.Quantile(p, stat.Empirical, s, nil)
+				if got := quantile(p, slices.Clone(x)); got != want {
+					t.Fatalf("n=%d p=%v: %v, gonum %v (x=%v)", n, p, got, want, x)
+				}
+			}
+		}
 	}
 }
