@@ -77,10 +77,10 @@ type consolidator struct {
 
 	// Metrics.
 	migrations, overloadMigs, shutdowns, unplaced int
-	flagged                                      int // host-decisions flagged overloaded
-	beforeShutdown, beforeMigration              sim.Tally
-	downtime                                     sim.Time
-	migratedMiB                                  float64
+	flagged                                       int // host-decisions flagged overloaded
+	beforeShutdown, beforeMigration               sim.Tally
+	downtime                                      sim.Time
+	migratedMiB                                   float64
 
 	// Scratch.
 	work, buf []float64
