@@ -583,6 +583,7 @@ func (m *Model) decide(sample *results.ConsolidationSample) {
 		m.assign(v, t, false)
 		plan = append(plan, migration{vm: v.ID, src: from[i], dst: t})
 		sample.OverloadMigrations++
+		c.overloadMigs++
 	}
 
 	// 3. Underloaded hosts, least utilized first: evacuate when every VM
@@ -884,6 +885,7 @@ func (m *Model) finishConsolidation(end sim.Time, s *results.Summary) {
 	mt["slav"] = slav
 	mt["esv"] = s.EnergyKWh * slav
 	mt["migrations"] = float64(c.migrations)
+	mt["overload_migrations"] = float64(c.overloadMigs)
 	mt["migrations_unfinished"] = float64(c.migrationsInFlight())
 	mt["migrated_mib"] = c.migratedMiB
 	mt["migration_downtime_s"] = sim.Seconds(c.downtime)
