@@ -58,6 +58,60 @@ type Lines struct {
 	LogY                  bool
 	HLine                 float64
 	HLineLabel            string
+	// NoPoints draws lines only (for long series).
+	NoPoints bool
+}
+
+// Scatter is a labelled scatter plot: one point per label.
+type Scatter struct {
+	Title, XLabel, YLabel string
+	X, Y                  []float64
+	Labels                []string
+	LogY                  bool
+}
+
+func (s *Scatter) plot() (*plot.Plot, error) {
+	if len(s.X) != len(s.Y) || len(s.X) != len(s.Labels) {
+		return nil, fmt.Errorf("results: scatter with %d x, %d y and %d labels", len(s.X), len(s.Y), len(s.Labels))
+	}
+	p := plot.New()
+	p.Title.Text = s.Title
+	p.X.Label.Text = s.XLabel
+	p.Y.Label.Text = s.YLabel
+	p.Add(plotter.NewGrid())
+	xys := make(plotter.XYs, len(s.X))
+	for i := range s.X {
+		xys[i] = plotter.XY{X: s.X[i], Y: s.Y[i]}
+		if s.LogY && !(s.Y[i] > 0) {
+			return nil, fmt.Errorf("results: scatter %q: y = %v on a log scale", s.Labels[i], s.Y[i])
+		}
+	}
+	sc, err := plotter.NewScatter(xys)
+	if err != nil {
+		return nil, err
+	}
+	sc.Color = colorAt(0)
+	sc.Shape = draw.CircleGlyph{}
+	sc.Radius = vg.Points(3)
+	p.Add(sc)
+	lb, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: s.Labels})
+	if err != nil {
+		return nil, err
+	}
+	for i := range lb.TextStyle {
+		lb.TextStyle[i].Font.Size = vg.Points(7)
+		lb.TextStyle[i].XAlign = draw.XLeft
+	}
+	lb.Offset = vg.Point{X: vg.Points(4), Y: vg.Points(2)}
+	p.Add(lb)
+	if s.LogY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	// Room for the labels on the right.
+	lo, hi := p.X.Min, p.X.Max
+	p.X.Max = hi + 0.15*(hi-lo+1e-12)
+	return p, nil
 }
 
 func size(n int) (vg.Length, vg.Length) {
@@ -175,6 +229,12 @@ func (l *Lines) plot() (*plot.Plot, error) {
 		}
 		ln.Color, pts.Color = colorAt(i), colorAt(i)
 		ln.Width = vg.Points(1.5)
+		if l.NoPoints {
+			ln.Dashes = plotutil.Dashes(i)
+			p.Add(ln)
+			p.Legend.Add(s.Label, ln)
+			continue
+		}
 		pts.Shape = plotutil.Shape(i)
 		p.Add(ln, pts)
 		p.Legend.Add(s.Label, ln, pts)
@@ -204,7 +264,7 @@ func (l *Lines) plot() (*plot.Plot, error) {
 	return p, nil
 }
 
-// Chart is a *Bars or a *Lines.
+// Chart is a *Bars, a *Lines or a *Scatter.
 type Chart interface{ plot() (*plot.Plot, error) }
 
 // WriteChart renders a chart to path; the format follows the extension

@@ -15,7 +15,7 @@ func studyCharts(r *Recorder, title string) []namedChart {
 	if title != "" {
 		title += ": "
 	}
-	var out []namedChart
+	out := comparisonCharts(r, title)
 	if len(r.Overheads) > 0 {
 		out = append(out, overheadCharts(r.Overheads, title)...)
 	}

@@ -34,6 +34,10 @@ type Recorder struct {
 
 	// Consolidation holds one sample per consolidation decision.
 	Consolidation []ConsolidationSample
+	// Comparison holds one row per policy of a consolidation study, and
+	// PolicyHosts the active hosts over time of its highlighted policies.
+	Comparison  []ComparisonRow
+	PolicyHosts []PolicyHosts
 }
 
 // WriteOptions control WriteDir.
@@ -49,7 +53,9 @@ type WriteOptions struct {
 var managedFiles = []string{
 	"summary.json", "vm_outcomes.csv", "cloudlets.csv", "hosts.csv", "vms.csv", "datacenter.csv",
 	"utilization.png", "utilization.svg", "power.png", "power.svg", "active_hosts.png", "active_hosts.svg",
-	"overhead.csv", "io.csv", "capacity.csv", "consolidation.csv", "consolidation.png", "consolidation.svg",
+	"overhead.csv", "io.csv", "capacity.csv", "consolidation.csv", "consolidation.png", "consolidation.svg", "comparison.csv", "comparison.md",
+	"energy_vs_slav.png", "energy_vs_slav.svg", "energy.png", "energy.svg", "slav.png", "slav.svg",
+	"migrations.png", "migrations.svg", "active_hosts_by_policy.png", "active_hosts_by_policy.svg",
 	"slowdown.png", "slowdown.svg", "breakdown.png", "breakdown.svg",
 	"io_throughput.png", "io_throughput.svg", "io_latency.png", "io_latency.svg", "io_host_cpu.png", "io_host_cpu.svg",
 	"capacity.png", "capacity.svg",
@@ -73,7 +79,7 @@ func WriteDir(dir string, r *Recorder, opt WriteOptions) ([]string, error) {
 		f    func(io.Writer) error
 	}{
 		{"summary.json", true, func(w io.Writer) error { return WriteSummaryJSON(w, &r.Summary) }},
-		{"vm_outcomes.csv", r.Study == "", func(w io.Writer) error { return WriteCSV(w, r.Outcomes) }},
+		{"vm_outcomes.csv", r.Study == "" && len(r.Outcomes) > 0, func(w io.Writer) error { return WriteCSV(w, r.Outcomes) }},
 		{"overhead.csv", len(r.Overheads) > 0, func(w io.Writer) error { return WriteCSV(w, r.Overheads) }},
 		{"io.csv", len(r.IOPoints) > 0, func(w io.Writer) error { return WriteCSV(w, r.IOPoints) }},
 		{"capacity.csv", len(r.Capacity) > 0, func(w io.Writer) error { return WriteCSV(w, r.Capacity) }},
@@ -82,6 +88,8 @@ func WriteDir(dir string, r *Recorder, opt WriteOptions) ([]string, error) {
 		{"vms.csv", len(r.VMs) > 0, func(w io.Writer) error { return WriteCSV(w, r.VMs) }},
 		{"datacenter.csv", len(r.Datacenter) > 0, func(w io.Writer) error { return WriteCSV(w, r.Datacenter) }},
 		{"consolidation.csv", len(r.Consolidation) > 0, func(w io.Writer) error { return WriteCSV(w, r.Consolidation) }},
+		{"comparison.csv", len(r.Comparison) > 0, func(w io.Writer) error { return WriteCSV(w, r.Comparison) }},
+		{"comparison.md", len(r.Comparison) > 0, func(w io.Writer) error { return WriteComparisonMarkdown(w, r.Comparison) }},
 	}
 	for _, s := range steps {
 		if !s.on {

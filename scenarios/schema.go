@@ -1,6 +1,12 @@
 package scenarios
 
-import "github.com/simrun/simrun/sim"
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/simrun/simrun/sim"
+)
 
 // Scenario is a validated, defaulted scenario, ready to build a simulation
 // from. Field comments give the TOML key, its unit and its default.
@@ -179,6 +185,41 @@ type Study struct {
 	LatencyPercentile float64  `toml:"latency_percentile"`
 	// RingSlots bounds each VM's requests in flight (default 256).
 	RingSlots int `toml:"ring_slots"`
+	// Policies are the consolidation policies a "consolidation" study
+	// compares, each run once on the scenario: "npa", "dvfs" or
+	// "DETECTOR-SELECTION" such as "lr-mmt" (default: npa, dvfs and all
+	// 20 detector × selection pairs). The [consolidation] table supplies
+	// every other setting.
+	Policies []string `toml:"policies"`
+	// Highlight are the policies whose active hosts are drawn over time
+	// (default: npa, dvfs, thr-mmt, lr-mmt).
+	Highlight []string `toml:"highlight"`
+}
+
+// ParsePolicy splits a consolidation policy name of a study ("npa",
+// "dvfs", "lr-mmt") into the overload detector and the VM selection.
+func ParsePolicy(name string) (overload, selection string, err error) {
+	if name == "npa" || name == "dvfs" {
+		return name, "mmt", nil
+	}
+	d, sel, ok := strings.Cut(name, "-")
+	if !ok || !slices.Contains(OverloadNames[1:6], d) || !slices.Contains(SelectionNames, sel) {
+		return "", "", fmt.Errorf("unknown policy %q (npa, dvfs, or a detector %s joined by - to a selection %s, e.g. lr-mmt)",
+			name, strings.Join(OverloadNames[1:6], "|"), strings.Join(SelectionNames, "|"))
+	}
+	return d, sel, nil
+}
+
+// AllPolicies are the 22 policies of Beloglazov & Buyya's comparison: the
+// two baselines and every detector with every selection.
+func AllPolicies() []string {
+	out := []string{"npa", "dvfs"}
+	for _, d := range OverloadNames[1:6] {
+		for _, s := range SelectionNames {
+			out = append(out, d+"-"+s)
+		}
+	}
+	return out
 }
 
 // Consolidation is dynamic VM consolidation after Beloglazov & Buyya
@@ -200,8 +241,8 @@ type Consolidation struct {
 	// Threshold is THR's utilization threshold and the static fallback of
 	// the adaptive detectors while their history is short (default 0.8).
 	Threshold float64 `toml:"threshold"`
-	// Safety is the adaptive detectors' parameter s (default: iqr 1.5,
-	// mad 2.5, lr and lrr 1.2).
+	// Safety is the adaptive detectors' parameter s (default 0: each
+	// detector's own, iqr 1.5, mad 2.5, lr and lrr 1.2).
 	Safety float64 `toml:"safety"`
 	// History is the number of utilization values kept per VM (default 30).
 	History int `toml:"history"`

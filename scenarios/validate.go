@@ -199,9 +199,6 @@ func applyDefaults(sc *Scenario, file string, doc map[string]any) {
 	if !hasC("threshold") {
 		c.Threshold = 0.8
 	}
-	if !hasC("safety") {
-		c.Safety = map[string]float64{"iqr": 1.5, "mad": 2.5, "lr": 1.2, "lrr": 1.2}[c.Overload]
-	}
 	if !hasC("history") {
 		c.History = 30
 	}
@@ -469,7 +466,7 @@ func (l *loader) consolidation(sc *Scenario) {
 	if c.MaxConcurrent < 0 {
 		l.errorf("consolidation.max_concurrent", "must be ≥ 0 (0: no limit), got %d", c.MaxConcurrent)
 	}
-	if c.Overload != "none" && sc.Duration.Time == 0 {
+	if c.Overload != "none" && sc.Duration.Time == 0 && sc.Study.Kind == "" {
 		l.errorf("consolidation.overload", "consolidation needs a duration (e.g. duration = \"24h\")")
 	}
 }
@@ -578,9 +575,39 @@ func (l *loader) study(sc *Scenario, profileNames []string) {
 		}
 		return
 	}
-	kinds := []string{"overhead", "io-consolidation", "capacity"}
+	kinds := []string{"overhead", "io-consolidation", "capacity", "consolidation"}
 	if !slices.Contains(kinds, st.Kind) {
 		l.errorf("study.kind", "unknown value %q%s (known: %s)", st.Kind, suggest.DidYouMean(st.Kind, kinds), strings.Join(kinds, ", "))
+		return
+	}
+	if st.Kind == "consolidation" {
+		if len(st.Policies) == 0 {
+			st.Policies = AllPolicies()
+		}
+		if len(st.Highlight) == 0 {
+			for _, p := range []string{"npa", "dvfs", "thr-mmt", "lr-mmt"} {
+				if slices.Contains(st.Policies, p) {
+					st.Highlight = append(st.Highlight, p)
+				}
+			}
+		}
+		seen := map[string]bool{}
+		for i, p := range st.Policies {
+			if _, _, err := ParsePolicy(p); err != nil {
+				l.errorf(fmt.Sprintf("study.policies[%d]", i), "%v%s", err, suggest.DidYouMean(p, AllPolicies()))
+			} else if seen[p] {
+				l.errorf(fmt.Sprintf("study.policies[%d]", i), "%q is listed twice", p)
+			}
+			seen[p] = true
+		}
+		for i, p := range st.Highlight {
+			if !seen[p] {
+				l.errorf(fmt.Sprintf("study.highlight[%d]", i), "%q is not among study.policies", p)
+			}
+		}
+		if sc.Duration.Time == 0 {
+			l.errorf("duration", "a consolidation study needs a duration (e.g. duration = \"24h\")")
+		}
 		return
 	}
 	for i, p := range st.Profiles {

@@ -131,6 +131,18 @@ func runStudy(sc *scenarios.Scenario, rec *results.Recorder, dir string, quiet b
 	if quiet {
 		return nil
 	}
+	if len(rec.Comparison) > 0 {
+		fmt.Fprintf(stdout, "%s (seed %d): consolidation study, %d policies\n\n", sc.Name, sc.Seed, len(rec.Comparison))
+		if err := results.WriteComparisonMarkdown(stdout, rec.Comparison); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+		for _, warn := range rec.Summary.Warnings {
+			fmt.Fprintf(stdout, "  warning: %s\n", warn)
+		}
+		fmt.Fprintf(stdout, "  results in %s: %s\n", dir, strings.Join(append(files, "scenario.toml"), ", "))
+		return nil
+	}
 	fmt.Fprintf(stdout, "%s (seed %d): %s study, %g configurations\n", sc.Name, sc.Seed, sc.Study.Kind, rec.Summary.Metrics["configurations"])
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	switch {
@@ -177,6 +189,11 @@ func printSummary(w io.Writer, s *results.Summary, dir string, files []string) {
 	}
 	fmt.Fprintf(w, "  hosts: %d, mean active %.4g, mean utilization of hosts that are on %.1f %%\n", s.Hosts, s.MeanActiveHosts, 100*s.MeanUtil)
 	fmt.Fprintf(w, "  energy: %.6g kWh, peak power %.6g W\n", s.EnergyKWh, s.PeakPowerW)
+	if s.Consolidation != "" {
+		m := s.Metrics
+		fmt.Fprintf(w, "  consolidation %s: %g migrations, %g host shutdowns; SLATAH %.4g %%, PDM %.4g %%, SLAV %.4g, ESV %.4g; unmet demand %.4g %%\n",
+			s.Consolidation, m["migrations"], m["host_shutdowns"], 100*m["slatah"], 100*m["pdm"], m["slav"], m["esv"], 100*m["sla_violation"])
+	}
 	for _, warn := range s.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}

@@ -110,6 +110,10 @@ type undoEntry struct {
 	hh      []float64
 }
 
+// DefaultSafety is each adaptive detector's parameter s in Beloglazov &
+// Buyya 2012, used when consolidation.safety is 0.
+var DefaultSafety = map[string]float64{"iqr": 1.5, "mad": 2.5, "lr": 1.2, "lrr": 1.2}
+
 // consolidationName is the policy's label: "npa", "dvfs" or
 // "<detector>-<selection>" with the detector's parameter.
 func consolidationName(c scenarios.Consolidation) string {
@@ -126,6 +130,9 @@ func consolidationName(c scenarios.Consolidation) string {
 
 func newConsolidator(m *Model) (*consolidator, error) {
 	cfg := m.sc.Consolidation
+	if cfg.Safety == 0 {
+		cfg.Safety = DefaultSafety[cfg.Overload]
+	}
 	c := &consolidator{cfg: cfg, name: consolidationName(cfg), H: cfg.History}
 	thr := consolidation.THR{Threshold: cfg.Threshold}
 	switch cfg.Overload {

@@ -15,6 +15,7 @@ import (
 	"github.com/simrun/simrun/model/vm"
 	"github.com/simrun/simrun/results"
 	"github.com/simrun/simrun/scenarios"
+	"github.com/simrun/simrun/sim"
 )
 
 // IsStudy reports whether the scenario is a virtualization study rather
@@ -114,6 +115,19 @@ func configName(h *host.Hypervisor) string {
 func RunStudy(sc *scenarios.Scenario, rec *results.Recorder) error {
 	if len(sc.HostGroups) == 0 || len(sc.VMGroups) == 0 {
 		return fmt.Errorf("%s: a study needs a host_group and a vm_group", sc.File)
+	}
+	if sc.Study.Kind == "consolidation" {
+		rec.Study = sc.Study.Kind
+		s := &rec.Summary
+		s.Scenario, s.ScenarioSHA256, s.Seed, s.Overrides = sc.Name, sc.SHA256, sc.Seed, sc.Overrides()
+		s.Policy = "study:consolidation"
+		s.SimulatedS = sim.Seconds(sc.Duration.Time)
+		s.Hosts = 0
+		for _, g := range sc.HostGroups {
+			s.Hosts += g.Count
+		}
+		s.Metrics = map[string]float64{}
+		return compareStudy(sc, rec)
 	}
 	hs, err := studyConfigs(sc)
 	if err != nil {

@@ -3,8 +3,10 @@ package consolidation
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
 )
 
 // Candidate is a VM on an overloaded host, as a selector sees it.
@@ -89,9 +91,15 @@ func (MC) Select(cs []Candidate) int {
 	if n < k+1 {
 		return MMT{}.Select(cs)
 	}
+	all := allR2(cs, n)
 	best, bestR2 := -1, math.Inf(-1)
 	for j := range cs {
-		r2 := multipleR2(cs, j, n)
+		var r2 float64
+		if all != nil {
+			r2 = all[j]
+		} else {
+			r2 = multipleR2(cs, j, n)
+		}
 		if r2 > bestR2+1e-12 || (best >= 0 && math.Abs(r2-bestR2) <= 1e-12 && cs[j].ID < cs[best].ID) {
 			best, bestR2 = j, r2
 		}
@@ -99,25 +107,75 @@ func (MC) Select(cs []Candidate) int {
 	return best
 }
 
+// allR2 computes every VM's R² at once from the inverse of the
+// correlation matrix of the last n values: R²_j = 1 − 1/(C⁻¹)_jj, which
+// is the R² of regressing VM j on all the others with an intercept
+// (e.g. Rencher & Christensen, Methods of Multivariate Analysis, 3rd ed.,
+// §10.6). One Cholesky factorization replaces k least-squares solves.
+// A constant series gets 1, as in multipleR2. It returns nil when the
+// matrix is singular or badly conditioned; then each R² is solved for.
+func allR2(cs []Candidate, n int) []float64 {
+	k := len(cs)
+	out := make([]float64, k)
+	var cols []int
+	for j := range cs {
+		u := cs[j].Util[len(cs[j].Util)-n:]
+		if slices.Min(u) == slices.Max(u) {
+			out[j] = 1
+			continue
+		}
+		cols = append(cols, j)
+	}
+	if len(cols) < 2 {
+		return out // a lone varying series: the constants explain none of it
+	}
+	x := mat.NewDense(n, len(cols), nil)
+	for c, j := range cols {
+		u := cs[j].Util[len(cs[j].Util)-n:]
+		for t := range n {
+			x.Set(t, c, u[t])
+		}
+	}
+	var corr mat.SymDense
+	stat.CorrelationMatrix(&corr, x, nil)
+	var ch mat.Cholesky
+	if !ch.Factorize(&corr) || ch.Cond() > 1e10 {
+		return nil
+	}
+	var inv mat.SymDense
+	if err := ch.InverseTo(&inv); err != nil {
+		return nil
+	}
+	for c, j := range cols {
+		out[j] = 1 - 1/inv.At(c, c)
+	}
+	return out
+}
+
 // multipleR2 regresses the last n values of VM j's utilization on the other
 // VMs' (with an intercept) and returns R² = 1 − SS_res/SS_tot (1 for a
-// constant series, which the others explain trivially; 0 if the fit fails).
+// constant series, which the intercept explains; constant regressors are
+// left out; 0 if the fit fails).
 func multipleR2(cs []Candidate, j, n int) float64 {
-	y := mat.NewVecDense(n, nil)
-	x := mat.NewDense(n, len(cs), nil)
+	tail := func(i int) []float64 { return cs[i].Util[len(cs[i].Util)-n:] }
+	if yv := tail(j); slices.Min(yv) == slices.Max(yv) {
+		return 1 // a constant series: the intercept explains it
+	}
+	// Constant regressors duplicate the intercept: leave them out.
+	var regs []int
+	for i := range cs {
+		if u := tail(i); i != j && slices.Min(u) != slices.Max(u) {
+			regs = append(regs, i)
+		}
+	}
+	y := mat.NewVecDense(n, slices.Clone(tail(j)))
+	x := mat.NewDense(n, len(regs)+1, nil)
 	mean := 0.0
 	for t := range n {
-		v := cs[j].Util[len(cs[j].Util)-n+t]
-		y.SetVec(t, v)
-		mean += v
+		mean += y.AtVec(t)
 		x.Set(t, 0, 1)
-		c := 1
-		for i := range cs {
-			if i == j {
-				continue
-			}
-			x.Set(t, c, cs[i].Util[len(cs[i].Util)-n+t])
-			c++
+		for c, i := range regs {
+			x.Set(t, c+1, tail(i)[t])
 		}
 	}
 	mean /= float64(n)
@@ -133,9 +191,6 @@ func multipleR2(cs []Candidate, j, n int) float64 {
 		d := y.AtVec(t) - mean
 		ssRes += r * r
 		ssTot += d * d
-	}
-	if ssTot == 0 {
-		return 1
 	}
 	return 1 - ssRes/ssTot
 }

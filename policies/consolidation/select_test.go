@@ -1,7 +1,9 @@
 package consolidation
 
 import (
+	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -60,5 +62,30 @@ func TestMC(t *testing.T) {
 	short := []Candidate{{ID: 0, RAMMiB: 900, Util: u0[:2]}, {ID: 1, RAMMiB: 800, Util: u1[:2]}, {ID: 2, RAMMiB: 100, Util: u2[:2]}}
 	if got := (MC{}).Select(short); got != 2 {
 		t.Errorf("MC with 2 values chose %d, want MMT's 2", got)
+	}
+}
+
+// The one-factorization R² agrees with k separate least-squares fits on
+// histories that are not collinear.
+func TestAllR2MatchesRegressions(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for k := 2; k <= 12; k++ {
+		cs := make([]Candidate, k)
+		for j := range cs {
+			cs[j].ID = j
+			for range 30 {
+				cs[j].Util = append(cs[j].Util, r.Float64())
+			}
+		}
+		cs[0].Util = slices.Repeat([]float64{0.4}, 30) // a constant one: R² 1
+		all := allR2(cs, 30)
+		if all == nil {
+			t.Fatalf("k=%d: singular", k)
+		}
+		for j := range cs {
+			if want := multipleR2(cs, j, 30); math.Abs(all[j]-want) > 1e-9 {
+				t.Errorf("k=%d VM %d: R² %v, regression %v", k, j, all[j], want)
+			}
+		}
 	}
 }
