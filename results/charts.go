@@ -62,55 +62,51 @@ type Lines struct {
 	NoPoints bool
 }
 
-// Scatter is a labelled scatter plot: one point per label.
+// Scatter is a scatter plot of labelled points; each point is its own
+// legend entry, drawn in colour Color and glyph Shape (indices into the
+// palette and plotutil's shapes), so that families of points can share a
+// colour or a shape.
 type Scatter struct {
 	Title, XLabel, YLabel string
-	X, Y                  []float64
-	Labels                []string
-	LogY                  bool
+	Points                []Point
+}
+
+// Point is one point of a Scatter.
+type Point struct {
+	Label        string
+	X, Y         float64
+	Color, Shape int
 }
 
 func (s *Scatter) plot() (*plot.Plot, error) {
-	if len(s.X) != len(s.Y) || len(s.X) != len(s.Labels) {
-		return nil, fmt.Errorf("results: scatter with %d x, %d y and %d labels", len(s.X), len(s.Y), len(s.Labels))
-	}
 	p := plot.New()
 	p.Title.Text = s.Title
 	p.X.Label.Text = s.XLabel
 	p.Y.Label.Text = s.YLabel
 	p.Add(plotter.NewGrid())
-	xys := make(plotter.XYs, len(s.X))
-	for i := range s.X {
-		xys[i] = plotter.XY{X: s.X[i], Y: s.Y[i]}
-		if s.LogY && !(s.Y[i] > 0) {
-			return nil, fmt.Errorf("results: scatter %q: y = %v on a log scale", s.Labels[i], s.Y[i])
+	for _, pt := range s.Points {
+		sc, err := plotter.NewScatter(plotter.XYs{{X: pt.X, Y: pt.Y}})
+		if err != nil {
+			return nil, fmt.Errorf("results: scatter point %q: %w", pt.Label, err)
 		}
+		sc.Color = colorAt(pt.Color)
+		sc.Shape = plotutil.Shape(pt.Shape)
+		sc.Radius = vg.Points(4)
+		p.Add(sc)
+		p.Legend.Add(pt.Label, sc)
 	}
-	sc, err := plotter.NewScatter(xys)
-	if err != nil {
-		return nil, err
+	if len(s.Points) > 0 {
+		// Pad the data range, and leave the right third for the legend.
+		x0, x1, y0, y1 := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+		for _, pt := range s.Points {
+			x0, x1, y0, y1 = min(x0, pt.X), max(x1, pt.X), min(y0, pt.Y), max(y1, pt.Y)
+		}
+		dx, dy := max(x1-x0, 1e-12*math.Abs(x1)+1e-300), max(y1-y0, 1e-12*math.Abs(y1)+1e-300)
+		p.X.Min, p.X.Max = x0-0.05*dx, x1+0.6*dx
+		p.Y.Min, p.Y.Max = y0-0.08*dy, y1+0.08*dy
 	}
-	sc.Color = colorAt(0)
-	sc.Shape = draw.CircleGlyph{}
-	sc.Radius = vg.Points(3)
-	p.Add(sc)
-	lb, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: s.Labels})
-	if err != nil {
-		return nil, err
-	}
-	for i := range lb.TextStyle {
-		lb.TextStyle[i].Font.Size = vg.Points(7)
-		lb.TextStyle[i].XAlign = draw.XLeft
-	}
-	lb.Offset = vg.Point{X: vg.Points(4), Y: vg.Points(2)}
-	p.Add(lb)
-	if s.LogY {
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-	}
-	// Room for the labels on the right.
-	lo, hi := p.X.Min, p.X.Max
-	p.X.Max = hi + 0.15*(hi-lo+1e-12)
+	p.Legend.Top = true
+	p.Legend.Padding = vg.Points(1)
 	return p, nil
 }
 
@@ -282,6 +278,8 @@ func WriteChart(path string, c Chart) error {
 	switch v := c.(type) {
 	case *Bars:
 		n = len(v.Categories)
+	case *Scatter:
+		n = 12 // room for the legend
 	}
 	w, h := size(n)
 	wt, err := p.WriterTo(w, h, ext)

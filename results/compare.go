@@ -3,6 +3,7 @@ package results
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -68,24 +69,45 @@ func comparisonCharts(r *Recorder, title string) []namedChart {
 	if len(r.Comparison) == 0 {
 		return nil
 	}
-	sc := &Scatter{Title: title + "energy and SLA violation by policy", XLabel: "SLAV = SLATAH × PDM", YLabel: "energy (kWh, log scale)", LogY: true}
+	// Energy against SLAV for the detector × selection policies (colour:
+	// detector, shape: selection); the baselines, at SLAV 0 and far more
+	// energy, are named in the title instead of squashing the axis.
+	sc := &Scatter{Title: title + "energy and SLA violation", XLabel: "SLAV = SLATAH × PDM", YLabel: "energy (kWh)"}
+	var base []string
+	var dets, sels []string
 	var cats []string
 	energy, slav, migs := Series{Label: "energy (kWh)"}, Series{Label: "SLAV (×10⁻⁵)"}, Series{Label: "migrations"}
 	for _, c := range r.Comparison {
-		sc.X = append(sc.X, c.SLAV)
-		sc.Y = append(sc.Y, c.EnergyKWh)
-		sc.Labels = append(sc.Labels, c.Policy)
 		cats = append(cats, c.Policy)
 		energy.Values = append(energy.Values, c.EnergyKWh)
 		slav.Values = append(slav.Values, c.SLAV*1e5)
 		migs.Values = append(migs.Values, float64(c.Migrations))
+		d, sl, ok := strings.Cut(c.Policy, "-")
+		if !ok {
+			base = append(base, fmt.Sprintf("%s %.0f kWh", c.Policy, c.EnergyKWh))
+			continue
+		}
+		if !slices.Contains(dets, d) {
+			dets = append(dets, d)
+		}
+		if !slices.Contains(sels, sl) {
+			sels = append(sels, sl)
+		}
+		sc.Points = append(sc.Points, Point{Label: c.Policy, X: c.SLAV, Y: c.EnergyKWh,
+			Color: slices.Index(dets, d), Shape: slices.Index(sels, sl)})
 	}
-	out := []namedChart{
-		{"energy_vs_slav", sc},
+	if len(base) > 0 {
+		sc.Title += " (" + strings.Join(base, ", ") + ")"
+	}
+	var out []namedChart
+	if len(sc.Points) > 0 {
+		out = append(out, namedChart{"energy_vs_slav", sc})
+	}
+	out = append(out, []namedChart{
 		{"energy", &Bars{Title: title + "energy by policy", YLabel: "energy (kWh)", Categories: cats, Series: []Series{energy}}},
 		{"slav", &Bars{Title: title + "SLA violation by policy", YLabel: "SLAV (×10⁻⁵)", Categories: cats, Series: []Series{slav}}},
 		{"migrations", &Bars{Title: title + "VM migrations by policy", YLabel: "migrations", Categories: cats, Series: []Series{migs}}},
-	}
+	}...)
 	if len(r.PolicyHosts) > 0 && len(r.PolicyHosts[0].TimeS) >= 2 {
 		l := &Lines{Title: title + "active hosts over time", XLabel: "time (h)", YLabel: "active hosts", NoPoints: true}
 		for _, t := range r.PolicyHosts[0].TimeS {

@@ -148,6 +148,11 @@ func TestDeterministicOutputs(t *testing.T) {
 	dirs := same("run", "quickstart")
 	// A request-level study too (random arrivals and service times).
 	same("run", "virt-io", "--set", "study.duration=200ms", "--set", "study.warmup=20ms")
+	// Consolidation with random selection (RS), and the comparison study,
+	// whose runs go in parallel.
+	same("run", "planetlab", "--set", "duration=6h", "--set", "consolidation.selection=rs")
+	same("run", "planetlab-compare", "--set", "duration=3h", "--set", `study.policies=["npa","dvfs","thr-rs","iqr-mc","lr-mmt","mad-mu"]`,
+		"--set", `study.highlight=["npa","lr-mmt"]`)
 	// A different seed changes the results.
 	other := filepath.Join(dir, "seed2")
 	exec.Command(bin, "run", "quickstart", "-o", other, "--seed", "2", "--quiet").Run()

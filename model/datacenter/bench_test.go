@@ -59,3 +59,48 @@ func BenchmarkQuickstart(b *testing.B) {
 		m.Run()
 	}
 }
+
+// BenchmarkPlanetLab runs the embedded planetlab scenario (800 hosts, 1052
+// PlanetLab VMs, 24 h, decisions every 5 minutes) end to end under each of
+// the 22 policies: trace loading, initial placement, consolidation,
+// migrations and summary (no file writing).
+//
+//	go test -run '^$' -bench PlanetLab/ -benchmem -count 6 ./model/datacenter/
+func BenchmarkPlanetLab(b *testing.B) {
+	for _, p := range scenarios.AllPolicies() {
+		b.Run(p, func(b *testing.B) {
+			det, sel, _ := scenarios.ParsePolicy(p)
+			sc, err := scenarios.LoadEmbedded("planetlab", LoadOptions([]string{"consolidation.overload=" + det, "consolidation.selection=" + sel}, nil))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			var migs float64
+			for b.Loop() {
+				rec := &results.Recorder{}
+				m, err := New(sc, rec)
+				if err != nil {
+					b.Fatal(err)
+				}
+				m.Run()
+				migs = rec.Summary.Metrics["migrations"]
+			}
+			b.ReportMetric(migs, "migrations/run")
+		})
+	}
+}
+
+// BenchmarkPlanetLabCompare runs the planetlab-compare study: 22 runs,
+// as many at once as GOMAXPROCS allows.
+func BenchmarkPlanetLabCompare(b *testing.B) {
+	sc, err := scenarios.LoadEmbedded("planetlab-compare", LoadOptions(nil, nil))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		rec := &results.Recorder{}
+		if err := RunStudy(sc, rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/simrun/simrun/model/vm"
@@ -223,4 +224,50 @@ func TestMigrationModels(t *testing.T) {
 		}
 		m.Run()
 	})
+}
+
+// The non-power-aware baseline on the reference day: all 800 hosts on at
+// full power for 24 h, 400 × 117 W + 400 × 135 W = 100.8 kW → 2419.2 kWh
+// (the calibration file's arithmetic; the issue allows ±0.5 %, the model
+// gives it exactly).
+func TestPlanetLabNPA(t *testing.T) {
+	sc, err := scenarios.LoadEmbedded("planetlab", LoadOptions([]string{"consolidation.overload=npa"}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rec := run(t, sc)
+	if got := rec.Summary.EnergyKWh; math.Abs(got-2419.2) > 1e-6 {
+		t.Errorf("NPA energy %v kWh, want 2419.2", got)
+	}
+	if s := rec.Summary; s.VMsPlaced != 1052 || s.VMsRunningAtEnd != 1052 || s.Metrics["migrations"] != 0 || s.Consolidation != "npa" {
+		t.Errorf("summary %+v", s)
+	}
+	if n := len(rec.Consolidation); n != 288 {
+		t.Errorf("%d decisions, want 288 (every 5 minutes)", n)
+	}
+}
+
+// A policy that cannot act says so: a detector that flags hosts whose VMs
+// fit nowhere else produces a warning rather than a silent zero.
+func TestConsolidationWarnsWhenNothingMoves(t *testing.T) {
+	// Threshold 0.1: host 0 (0.8) sheds a, b and c; a wakes host 1, which
+	// is then too loaded (0.3 > 0.1) for the other two: they stay.
+	_, rec := run(t, loadSmall(t, "consolidation.threshold=0.1"))
+	if w := rec.Summary.Warnings; len(w) != 1 || !strings.Contains(w[0], "found no host with room and stayed") {
+		t.Errorf("warnings %q", w)
+	}
+	// One host only: flagged every time, nowhere to go, no migration.
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "t.csv"), []byte(smallTrace), 0o644)
+	p := filepath.Join(dir, "s.toml")
+	os.WriteFile(p, []byte(strings.Replace(smallConsolidation, "count = 2", "count = 1", 1)), 0o644)
+	sc, err := scenarios.Load(p, LoadOptions([]string{"consolidation.threshold=0.1"}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rec = run(t, sc)
+	w := rec.Summary.Warnings
+	if rec.Summary.Metrics["migrations"] != 0 || len(w) != 1 || !strings.Contains(w[0], "flagged 3 host-intervals as overloaded but no VM was migrated") {
+		t.Errorf("migrations %v, warnings %q", rec.Summary.Metrics["migrations"], w)
+	}
 }
