@@ -35,6 +35,22 @@
 //   - utilization, power and active_hosts as .png and .svg, drawn from
 //     datacenter.csv; time in hours for runs longer than two hours, else
 //     minutes.
+//   - consolidation.csv — ConsolidationSample per consolidation decision:
+//     time_s, active_hosts, on_hosts, overloaded_hosts (flagged by the
+//     detector), saturated_hosts (demand above capacity), migrations
+//     decided, of which overload_migrations, evacuated_hosts, unplaced
+//     (selected VMs that found no host), power_w, energy_kwh (so far);
+//     consolidation.png/.svg draws active and overloaded hosts and the
+//     migrations decided.
+//   - A consolidation study: comparison.csv (ComparisonRow per policy:
+//     policy, energy_kwh, slav, slatah, pdm, esv, sla_violation,
+//     migrations, host_shutdowns, mean_active_hosts,
+//     mean_time_before_shutdown_s, mean_time_before_migration_s, warnings),
+//     comparison.md (the same as a Markdown table, percentages and scaled
+//     units in the header), energy_vs_slav (a scatter of the detector ×
+//     selection policies, colour by detector, shape by selection; the
+//     baselines' energy in the title), energy, slav and migrations (bars),
+//     active_hosts_by_policy (lines for study.highlight).
 //
 // Floats are written in their shortest exact form (strconv 'g', −1), and no
 // file contains a wall-clock time, so identical runs give identical bytes.

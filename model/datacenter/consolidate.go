@@ -155,7 +155,7 @@ func newConsolidator(m *Model) (*consolidator, error) {
 	case "mu":
 		c.sel = consolidation.MU{}
 	case "mc":
-		c.sel = consolidation.MC{}
+		c.sel = consolidation.NewMC()
 	case "rs":
 		c.sel = consolidation.RS{Rand: m.s.Stream("consolidation/rs")}
 	default:

@@ -22,4 +22,78 @@
 // utilization = ∫ allocated MIPS / ∫ capacity of hosts while on; unmet demand
 // = ∫ (demanded − allocated) MIPS over all VMs, and its fraction of the
 // demanded work (the "overall SLA violation" of Beloglazov & Buyya, CCPE 2012).
+//
+// # Dynamic consolidation (consolidate.go)
+//
+// With [consolidation] set, a decision is taken every interval (5 minutes)
+// from time 0, after the utilization changes due at the same instant. It
+// follows Beloglazov & Buyya (CCPE 24(13), 2012):
+//
+//  1. Every running VM's demand (native MIPS wanted) is appended to its
+//     history (the last `history`, 30, values). A host's history is the sum
+//     of its VMs' histories converted to host demand on it —
+//     min(want·S, cap)·(S+h)/S with the VM's overhead S, h there — over its
+//     capacity, aligned on the newest value (VMs carry their history when
+//     they move; older values a VM lacks count 0). A VM migrating counts on
+//     its target.
+//  2. Overload: the detector (THR, IQR, MAD, LR, LRR; policies/consolidation)
+//     judges each host's history. From each overloaded host not already
+//     migrating, the selector picks VMs one by one until the detector no
+//     longer finds the rest overloaded.
+//  3. Re-placement: the selected VMs, by decreasing demand, go to the host
+//     whose power grows least (PABFD), among hosts that are not overloaded,
+//     have room (cores, RAM and disk under their ratios; CPU for the VM's
+//     demand) and that the detector would not find overloaded with the VM
+//     added (an empty host is only checked for capacity). One sleeping host
+//     per host group stands for all of them; waking it costs its idle power
+//     unless wake_cost = false (CloudSim's behaviour). A VM with nowhere to
+//     go stays and is counted (unplaced_selections).
+//  4. Underload: the other active hosts, least utilized first, are tried in
+//     turn: each, once tried, no longer receives VMs, and a host that
+//     receives VMs is not evacuated; when every VM of the host fits on the
+//     remaining active hosts (the same tests, no sleeping host woken), they
+//     all migrate and the host switches off when the last one has left.
+//
+// Migrations (vm.ReferenceMigration, vm.PreCopy) book the VM's resources
+// on the target from the start; the target holds TargetReserve of the
+// VM's demand (10 % in the reference model, all of it in pre-copy) as
+// CPU demand, which shows in its utilization and power. On the source the
+// VM gets SourceShare of its share (90 % / 100 %), and nothing during a
+// pre-copy stop-and-copy. With share_link, concurrent migrations on a
+// host split its link (the share is fixed when a migration starts); with
+// max_concurrent, migrations beyond the limit on either host wait in
+// order. A VM that ends while migrating cancels the migration and frees
+// the target.
+//
+// Metrics (summary.json "metrics"):
+//
+//   - SLATAH = mean over hosts that were ever active of (time the host's
+//     demand exceeded its capacity, i.e. it ran at 100 %) / (time it was on
+//     with a VM or a reservation).
+//   - PDM = mean over VMs of (CPU withheld by migrations, ∫ Degrade·share
+//     dt) / (CPU demanded, ∫ want dt).
+//   - SLAV = SLATAH × PDM; ESV = energy (kWh) × SLAV.
+//   - migrations, overload_migrations, host_shutdowns, mean time before a
+//     host shutdown (from its switch-on) and before a VM migration (from
+//     its placement or previous migration), migrated MiB, total downtime,
+//     overloaded host-intervals, unplaced selections, and sla_violation
+//     (the unmet share of the CPU demanded).
+//
+// CloudSim's SLATAH counts any time a host's allocation falls short of the
+// requests, migrations included; ours is the paper's definition (the
+// host at 100 %), so it is lower. With cloudsim_ram, re-placement ignores
+// memory as CloudSim does (its running PlanetLab VMs ask for 0 RAM).
+//
+// Baselines: npa keeps every host on at its full-load power; dvfs lets
+// power follow utilization with idle hosts off; neither migrates. The
+// detectors switch idle hosts off too, whatever power_off_idle says.
+//
+// Warnings: a run whose detector flagged hosts but migrated nothing, whose
+// selected VMs found no target, or whose SLA metrics are not numbers says
+// so in summary.json and on the terminal.
+//
+// A consolidation study (compare.go) runs the scenario once per policy,
+// in parallel, each run with its own model and random streams, and
+// collects the rows in the listed order, so its output does not depend on
+// scheduling.
 package datacenter

@@ -25,8 +25,16 @@
 // the history is shorter than the number of VMs + 1. Ties go to the lower
 // VM id.
 //
-// Each policy is a small value type; its parameters are fields.
+// MC computes every R² at once as 1 − 1/(C⁻¹)_jj from a Cholesky
+// factorization of the correlation matrix C of the histories, and falls
+// back to one least-squares fit per VM when C is singular.
 //
-// Not yet here (issue 4): the consolidation loop with live migration and
-// the SLA metrics.
+// The empirical quantiles the IQR and MAD detectors need are found by
+// selection (linear time) rather than sorting; a test checks them against
+// gonum's stat.Quantile. Scratch lets a caller that asks thousands of
+// times per decision reuse the working memory.
+//
+// Each policy is a small value type; its parameters are fields. The
+// consolidation loop itself (live migration, PABFD re-placement,
+// underload evacuation, the SLA metrics) is in model/datacenter.
 package consolidation

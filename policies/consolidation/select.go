@@ -43,7 +43,11 @@ type RS struct{ Rand *rand.Rand }
 // by least squares with an intercept): the VM most likely to peak when the
 // host does. When the histories are too short for the regression (fewer
 // values than VMs + 1) it falls back to MMT.
-type MC struct{}
+type MC struct{ scratch *mcScratch }
+
+// NewMC is an MC that reuses its working memory between calls (not safe
+// for concurrent use); the zero MC allocates on every call.
+func NewMC() MC { return MC{scratch: &mcScratch{}} }
 
 func (MMT) Name() string { return "mmt" }
 func (MU) Name() string  { return "mu" }
@@ -79,7 +83,7 @@ func (s RS) Select(cs []Candidate) int {
 }
 
 // Select implements VMSelector.
-func (MC) Select(cs []Candidate) int {
+func (m MC) Select(cs []Candidate) int {
 	k := len(cs)
 	if k < 2 {
 		return MMT{}.Select(cs)
@@ -91,7 +95,11 @@ func (MC) Select(cs []Candidate) int {
 	if n < k+1 {
 		return MMT{}.Select(cs)
 	}
-	all := allR2(cs, n)
+	sc := m.scratch
+	if sc == nil {
+		sc = &mcScratch{}
+	}
+	all := sc.allR2(cs, n)
 	best, bestR2 := -1, math.Inf(-1)
 	for j := range cs {
 		var r2 float64
@@ -114,10 +122,24 @@ func (MC) Select(cs []Candidate) int {
 // §10.6). One Cholesky factorization replaces k least-squares solves.
 // A constant series gets 1, as in multipleR2. It returns nil when the
 // matrix is singular or badly conditioned; then each R² is solved for.
-func allR2(cs []Candidate, n int) []float64 {
+func allR2(cs []Candidate, n int) []float64 { return (&mcScratch{}).allR2(cs, n) }
+
+// mcScratch is MC's reusable working memory.
+type mcScratch struct {
+	out  []float64
+	cols []int
+	buf  []float64
+	xtx  mat.SymDense
+	ch   mat.Cholesky
+	inv  mat.SymDense
+}
+
+func (sc *mcScratch) allR2(cs []Candidate, n int) []float64 {
 	k := len(cs)
-	out := make([]float64, k)
-	var cols []int
+	out := slices.Grow(sc.out[:0], k)[:k]
+	clear(out)
+	sc.out = out
+	cols := sc.cols[:0]
 	for j := range cs {
 		u := cs[j].Util[len(cs[j].Util)-n:]
 		if slices.Min(u) == slices.Max(u) {
@@ -126,28 +148,38 @@ func allR2(cs []Candidate, n int) []float64 {
 		}
 		cols = append(cols, j)
 	}
+	sc.cols = cols
 	if len(cols) < 2 {
 		return out // a lone varying series: the constants explain none of it
 	}
-	x := mat.NewDense(n, len(cols), nil)
+	// Centred, unit-length columns: their cross-product matrix is the
+	// correlation matrix.
+	m := len(cols)
+	sc.buf = slices.Grow(sc.buf[:0], n*m)[:n*m]
 	for c, j := range cols {
 		u := cs[j].Util[len(cs[j].Util)-n:]
+		mean := stat.Mean(u, nil)
+		ss := 0.0
+		for _, v := range u {
+			ss += (v - mean) * (v - mean)
+		}
+		norm := math.Sqrt(ss)
 		for t := range n {
-			x.Set(t, c, u[t])
+			sc.buf[t*m+c] = (u[t] - mean) / norm
 		}
 	}
-	var corr mat.SymDense
-	stat.CorrelationMatrix(&corr, x, nil)
-	var ch mat.Cholesky
-	if !ch.Factorize(&corr) || ch.Cond() > 1e10 {
+	x := mat.NewDense(n, m, sc.buf)
+	sc.xtx.Reset()
+	sc.xtx.SymOuterK(1, x.T())
+	if !sc.ch.Factorize(&sc.xtx) || sc.ch.Cond() > 1e10 {
 		return nil
 	}
-	var inv mat.SymDense
-	if err := ch.InverseTo(&inv); err != nil {
+	sc.inv.Reset()
+	if err := sc.ch.InverseTo(&sc.inv); err != nil {
 		return nil
 	}
 	for c, j := range cols {
-		out[j] = 1 - 1/inv.At(c, c)
+		out[j] = 1 - 1/sc.inv.At(c, c)
 	}
 	return out
 }
