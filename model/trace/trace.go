@@ -36,7 +36,7 @@ const (
 	maxLineBytes   = 4096
 	maxSamples     = 1 << 20
 	maxVMs         = 1 << 20
-	maxTotalValues = 1 << 27
+	maxTotalValues = 1 << 24 // 128 MiB of samples; ten PlanetLab days are 3 M
 )
 
 // ReadPlanetLab reads a PlanetLab day in the format CloudSim ships: a
