@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 
-	"github.com/simrun/simrun/model/host"
 	"github.com/simrun/simrun/model/vm"
 	"github.com/simrun/simrun/policies/consolidation"
 	"github.com/simrun/simrun/results"
@@ -765,20 +764,8 @@ func (m *Model) finishMigration(mi int32) {
 	src, dst := &m.hosts[mg.src], &m.hosts[mg.dst]
 	// Off the source.
 	v.Advance(now, m.cls)
-	wasContended := src.Sched == host.TimeShared && src.Demand > src.Capacity()
-	v.SetAlloc(now, 0, m.cls)
 	v.LossRate, v.Degrade = 0, 0
-	src.Remove(v)
-	req := m.request(v)
-	m.cluster.Release(mg.src, &req)
-	src.SumDemand()
-	if wasContended {
-		m.reshare(src, nil)
-	} else {
-		src.SumAlloc()
-		m.power += src.Record(now)
-		m.cluster.SetDemand(mg.src, src.Demand)
-	}
+	m.detach(v)
 	// Onto the target: the reservation becomes the VM.
 	dst.Reserved -= mg.reserve
 	if dst.Reserved < 1e-9 {

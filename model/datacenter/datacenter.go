@@ -449,20 +449,8 @@ func (m *Model) endVM(v *vm.VM, st vm.State) {
 	m.clHead[v.ID], m.clTail[v.ID] = -1, -1
 
 	h := &m.hosts[v.Host]
-	wasContended := h.Sched == host.TimeShared && h.Demand > h.Capacity()
-	v.SetAlloc(now, 0, m.cls)
+	m.detach(v)
 	v.Demand, v.Want = 0, 0
-	h.Remove(v)
-	req := m.request(v)
-	m.cluster.Release(v.Host, &req)
-	h.SumDemand()
-	if wasContended {
-		m.reshare(h, nil)
-	} else {
-		h.SumAlloc()
-		m.power += h.Record(now)
-		m.cluster.SetDemand(h.Index, h.Demand)
-	}
 	if len(h.VMs) == 0 {
 		if h.On {
 			m.activeHosts--
@@ -477,6 +465,27 @@ func (m *Model) endVM(v *vm.VM, st vm.State) {
 	}
 	m.ended++
 	m.noteEnd(now)
+}
+
+// detach takes v off its host (its work accounted up to now, its
+// allocation ended, its booking released) and reshares the host. v.Host is
+// left as it was.
+func (m *Model) detach(v *vm.VM) {
+	now := m.s.Now()
+	h := &m.hosts[v.Host]
+	wasContended := h.Sched == host.TimeShared && h.Demand > h.Capacity()
+	v.SetAlloc(now, 0, m.cls)
+	h.Remove(v)
+	req := m.request(v)
+	m.cluster.Release(v.Host, &req)
+	h.SumDemand()
+	if wasContended {
+		m.reshare(h, nil)
+	} else {
+		h.SumAlloc()
+		m.power += h.Record(now)
+		m.cluster.SetDemand(h.Index, h.Demand)
+	}
 }
 
 // request is what placement books for v.
