@@ -241,6 +241,7 @@ func (m *Model) build() error {
 	m.vms = make([]vm.VM, nVMs)
 	m.clHead = make([]int32, nVMs)
 	m.clTail = make([]int32, nVMs)
+	m.vmGroup = make([]int32, nVMs)
 	id := 0
 	for gi, g := range sc.VMGroups {
 		gr := &m.groups[gi]
@@ -251,6 +252,9 @@ func (m *Model) build() error {
 			SpaceShared: g.CloudletScheduler == "space-shared",
 		}
 		gr.first, gr.n, gr.util, gr.targeted = id, g.Count, g.Utilization, targeted[g.Name]
+		for k := range g.Count {
+			m.vmGroup[id+k] = int32(gi)
+		}
 		pname := g.Profile
 		if pname == "" {
 			pname = "compute-bound"
@@ -340,19 +344,7 @@ func (m *Model) build() error {
 	return nil
 }
 
-func (m *Model) groupOf(id int) int {
-	// Groups are few; a binary search keeps this O(log G).
-	i, _ := slices.BinarySearchFunc(m.groups, id, func(g group, id int) int {
-		switch {
-		case id < g.first:
-			return 1
-		case id >= g.first+g.n:
-			return -1
-		}
-		return 0
-	})
-	return i
-}
+func (m *Model) groupOf(id int) int { return int(m.vmGroup[id]) }
 
 // setupUtilization prepares the utilization model of a VM group.
 func (m *Model) setupUtilization(gi int, gr *group) error {

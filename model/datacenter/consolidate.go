@@ -55,13 +55,21 @@ type consolidator struct {
 	// (hh[h*H:], oldest first, hl[h] values, as fractions of capacity),
 	// planned demand (MIPS) and VM count of the VMs that are or will be on
 	// the host.
-	hh      []float64
-	hl      []int32
-	planD   []float64
-	planW   []float64 // power at planD
-	members []int32
-	flags   []uint8
-	active  []int // hosts with members, in no particular order
+	hh []float64
+	hl []int32
+	// hVer[h] changes whenever host h's history does; base[h] caches the
+	// order statistics of h's history (padded to baseLen[h] values) that
+	// the IQR and MAD detectors start from, valid while baseVer[h] ==
+	// hVer[h].
+	hVer, baseVer []uint64
+	baseLen       []int32
+	base          []consolidation.Base
+	ver           uint64
+	planD         []float64
+	planW         []float64 // power at planD
+	members       []int32
+	flags         []uint8
+	active        []int // hosts with members, in no particular order
 	// groups of hosts, for finding a sleeping host to wake: one
 	// representative per group is enough, since they are identical.
 	gFirst, gEnd, gNext []int
@@ -82,14 +90,19 @@ type consolidator struct {
 	migratedMiB                                   float64
 
 	// Scratch.
-	work, buf []float64
-	convs     []conv // per host group, for the VM being placed
-	dems      []float64
-	feasible  []option
-	scr       consolidation.Scratch
-	cands     []consolidation.Candidate
-	order     []int
-	undo      []undoEntry
+	work, buf, pad []float64
+	// Buffers a decision reuses.
+	plan             []migration
+	moving, vmsBuf   []*vm.VM
+	movFrom, targets []int
+	convs            []conv // per host group, for the VM being placed
+	dems             []float64
+	feasible         []option
+	scr              consolidation.Scratch
+	cands            []consolidation.Candidate
+	order            []int
+	undo             []undoEntry
+	undoHH           []float64 // the saved histories, end to end
 }
 
 // option is a host that can take a VM, and the power it would add.
@@ -170,6 +183,9 @@ func newConsolidator(m *Model) (*consolidator, error) {
 	}
 	c.hh = make([]float64, nh*c.H)
 	c.hl = make([]int32, nh)
+	c.hVer, c.baseVer = make([]uint64, nh), make([]uint64, nh)
+	c.baseLen = make([]int32, nh)
+	c.base = make([]consolidation.Base, nh)
 	c.planD = make([]float64, nh)
 	c.planW = make([]float64, nh)
 	c.members = make([]int32, nh)
@@ -181,7 +197,7 @@ func newConsolidator(m *Model) (*consolidator, error) {
 	c.hostMigs = make([]int32, nh)
 	c.onAt = make([]sim.Time, nh)
 	c.lastMove = make([]sim.Time, nv)
-	c.work = make([]float64, c.H)
+	c.work, c.pad = make([]float64, c.H), make([]float64, c.H)
 	first := 0
 	for _, g := range m.sc.HostGroups {
 		c.gFirst = append(c.gFirst, first)
@@ -230,6 +246,12 @@ func (c *consolidator) histLen(v int) int {
 	return min(c.H, c.round-int(c.from[v])+1)
 }
 
+// vmRing is VM v's history ring and the index of its newest value; older
+// values are at lower indices, wrapping around.
+func (c *consolidator) vmRing(v int) ([]float64, int) {
+	return c.hist[v*c.H : (v+1)*c.H], c.round % c.H
+}
+
 // vmHist is VM v's value of age a (0: this decision).
 func (c *consolidator) vmHist(v, a int) float64 { return c.hist[v*c.H+(c.round-a)%c.H] }
 
@@ -241,6 +263,7 @@ func (m *Model) addHist(hi int, v *vm.VM, sign float64) {
 	if n == 0 {
 		return
 	}
+	c.touch(hi)
 	cv := m.convFor(hi, v)
 	capH := m.hosts[hi].Capacity()
 	hh := c.hh[hi*c.H : (hi+1)*c.H]
@@ -251,9 +274,36 @@ func (m *Model) addHist(hi int, v *vm.VM, sign float64) {
 		c.hl[hi] = int32(n)
 	}
 	l := int(c.hl[hi])
+	vh, at := c.vmRing(v.ID)
 	for a := range n {
-		hh[l-1-a] += sign * cv.of(c.vmHist(v.ID, a)) / capH
+		hh[l-1-a] += sign * cv.of(vh[at]) / capH
+		if at--; at < 0 {
+			at = len(vh) - 1
+		}
 	}
+}
+
+// touch notes that host hi's history changed.
+func (c *consolidator) touch(hi int) {
+	c.ver++
+	c.hVer[hi] = c.ver
+}
+
+// baseStats is what the detector needs of host t's history padded with
+// zeros in front to l values, computed once per change of the history.
+func (c *consolidator) baseStats(t, l int) consolidation.Base {
+	if c.baseVer[t] == c.hVer[t] && int(c.baseLen[t]) == l {
+		return c.base[t]
+	}
+	b := c.hostHist(t)
+	if len(b) < l {
+		p := c.pad[:l]
+		clear(p[:l-len(b)])
+		copy(p[l-len(b):], b)
+		b = p
+	}
+	c.base[t], c.baseVer[t], c.baseLen[t] = c.scr.BaseStats(c.det, b), c.hVer[t], int32(l)
+	return c.base[t]
 }
 
 // hostHist is host hi's utilization history (oldest first).
@@ -305,6 +355,9 @@ func (m *Model) buildView() {
 	c := m.cons
 	clear(c.hh)
 	clear(c.hl)
+	for i := range c.hVer {
+		c.touch(i)
+	}
 	clear(c.planD)
 	clear(c.members)
 	clear(c.flags)
@@ -343,18 +396,53 @@ func (m *Model) overAfter(t int, v *vm.VM, cv conv) bool {
 	base := c.hostHist(t)
 	n := c.histLen(v.ID)
 	l := max(len(base), n)
+	if l == 0 {
+		return false
+	}
 	capT := m.hosts[t].Capacity()
-	w := c.work[:l]
-	clear(w[:l-len(base)])
-	copy(w[l-len(base):], base)
-	for a := range n {
-		w[l-1-a] += cv.of(c.vmHist(v.ID, a)) / capT
+	// Only the values the detector reads are built: the current one for
+	// THR, the regression window for LR and LRR, all for IQR and MAD.
+	k := l
+	shifted := false
+	switch c.det.(type) {
+	case consolidation.THR:
+		k = 1
+	case consolidation.LR:
+		k = min(l, consolidation.Window)
+	case consolidation.IQR, consolidation.MAD:
+		shifted = l >= consolidation.MinHistory
+	}
+	w := c.work[:k]
+	off := l - len(base) // base[i] is the history's value i+off
+	for j := range w {
+		if i := l - k + j - off; i >= 0 {
+			w[j] = base[i]
+		} else {
+			w[j] = 0
+		}
+	}
+	// lo and hi bound what v adds at any position (0 where it adds
+	// nothing).
+	lo, hi := math.Inf(1), math.Inf(-1)
+	if n < k {
+		lo, hi = 0, 0
+	}
+	vh, at := c.vmRing(v.ID)
+	for a := range min(n, k) {
+		add := cv.of(vh[at]) / capT
+		if at--; at < 0 {
+			at = len(vh) - 1
+		}
+		w[k-1-a] += add
+		lo, hi = min(lo, add), max(hi, add)
 	}
 	if n == 0 { // a VM not yet running: only its demand now
-		if l == 0 {
-			return false
-		}
-		w[l-1] += cv.of(v.Want) / capT
+		add := cv.of(v.Want) / capT
+		w[k-1] += add
+		lo, hi = min(lo, add), max(hi, add)
+	}
+	if shifted {
+		return c.scr.OverloadedShifted(c.det, w, c.baseStats(t, l), lo, hi)
 	}
 	return c.scr.Overloaded(c.det, w)
 }
@@ -477,8 +565,10 @@ func (m *Model) assign(v *vm.VM, t int, record bool) {
 			saved = saved || u.host == t
 		}
 		if !saved {
+			hh := c.hostHist(t)
+			c.undoHH = append(c.undoHH, hh...)
 			c.undo = append(c.undo, undoEntry{host: t, planD: c.planD[t], hl: c.hl[t], members: c.members[t],
-				flags: c.flags[t], hh: slices.Clone(c.hostHist(t))})
+				flags: c.flags[t], hh: c.undoHH[len(c.undoHH)-len(hh):]})
 		}
 	}
 	req := m.request(v)
@@ -499,13 +589,14 @@ func (m *Model) assign(v *vm.VM, t int, record bool) {
 // decide takes one consolidation decision.
 func (m *Model) decide(sample *results.ConsolidationSample) {
 	c := m.cons
-	var plan []migration
+	plan := c.plan[:0]
+	defer func() { c.plan = plan[:0] }()
 
 	// 1. Overloaded hosts, in index order: select VMs until the rest is no
 	// longer overloaded.
 	slices.Sort(c.active)
-	var moving []*vm.VM
-	var from []int
+	moving, from := c.moving[:0], c.movFrom[:0]
+	defer func() { c.moving, c.movFrom = moving[:0], from[:0] }()
 	for _, hi := range c.active {
 		hist := c.hostHist(hi)
 		if len(hist) == 0 || !c.scr.Overloaded(c.det, hist) {
@@ -608,7 +699,8 @@ func (m *Model) decide(sample *results.ConsolidationSample) {
 			}
 			return cmp.Compare(a, b)
 		})
-		var vms []*vm.VM
+		vms := c.vmsBuf[:0]
+		defer func() { c.vmsBuf = vms[:0] }()
 		for _, hi := range cands {
 			if c.flags[hi]&fTarget != 0 {
 				continue
@@ -632,8 +724,8 @@ func (m *Model) decide(sample *results.ConsolidationSample) {
 				}
 				return cmp.Compare(a.ID, b.ID)
 			})
-			c.undo = c.undo[:0]
-			targets := make([]int, 0, len(vms))
+			c.undo, c.undoHH = c.undo[:0], c.undoHH[:0]
+			targets := c.targets[:0]
 			for _, v := range vms {
 				t := m.bestTarget(v, hi, false)
 				if t < 0 {
@@ -643,6 +735,7 @@ func (m *Model) decide(sample *results.ConsolidationSample) {
 				m.assign(v, t, true)
 				targets = append(targets, t)
 			}
+			c.targets = targets[:0]
 			if !ok {
 				for k, t := range targets {
 					req := m.request(vms[k])
@@ -652,6 +745,7 @@ func (m *Model) decide(sample *results.ConsolidationSample) {
 					c.hl[u.host], c.members[u.host], c.flags[u.host] = u.hl, u.members, u.flags
 					m.setPlan(u.host, u.planD)
 					copy(c.hh[u.host*c.H:], u.hh)
+					c.touch(u.host)
 				}
 				continue
 			}

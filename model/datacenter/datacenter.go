@@ -29,6 +29,10 @@ type Model struct {
 	cluster *policies.Cluster
 	hosts   []host.Host
 	groups  []group
+	// utilFn[id] is VM id's next utilization step, as an event.
+	utilFn []func()
+	// vmGroup[id] is VM id's index in groups.
+	vmGroup []int32
 	vms     []vm.VM
 
 	cls      []vm.Cloudlet
@@ -284,7 +288,15 @@ func (m *Model) utilStep(v *vm.VM) {
 	u, next := v.Util.Next(now - v.Started)
 	m.setWant(v, u*v.Spec.FullMIPS())
 	if next != sim.Forever {
-		v.NextEvent = m.s.At(v.Started+next, func() { m.utilStep(v) })
+		if m.utilFn == nil {
+			m.utilFn = make([]func(), len(m.vms))
+		}
+		f := m.utilFn[v.ID]
+		if f == nil { // made once per VM: a decision per step would allocate
+			f = func() { m.utilStep(v) }
+			m.utilFn[v.ID] = f
+		}
+		v.NextEvent = m.s.At(v.Started+next, f)
 	}
 }
 

@@ -52,8 +52,23 @@ func (d IQR) threshold(h []float64, sc *Scratch) (float64, bool) {
 	}
 	s := append(sc.a[:0], h...)
 	sc.a = s
-	iqr := quantile(0.75, s) - quantile(0.25, s)
-	return 1 - d.S*iqr, true
+	return d.thresholdOf(quartiles(s)), true
+}
+
+// thresholdOf is the threshold for the quartiles q25 and q75.
+func (d IQR) thresholdOf(q25, q75 float64) float64 { return 1 - d.S*(q75-q25) }
+
+// quartiles are the empirical quartiles of s, which it reorders. Selecting
+// the lower one leaves everything above it in s[k25+1:], where the upper
+// one is then found.
+func quartiles(s []float64) (q25, q75 float64) {
+	k25, k75 := rank(0.25, len(s)), rank(0.75, len(s))
+	q25 = selectRank(s, k25)
+	q75 = q25
+	if k75 > k25 {
+		q75 = selectRank(s[k25+1:], k75-k25-1)
+	}
+	return q25, q75
 }
 
 // Overloaded implements OverloadDetector.
@@ -97,8 +112,31 @@ func (d MAD) threshold(h []float64, sc *Scratch) (float64, bool) {
 func (d MAD) Overloaded(h []float64) bool { return d.overloaded(h, &Scratch{}) }
 
 func (d MAD) overloaded(h []float64, sc *Scratch) bool {
-	t, _ := d.threshold(h, sc)
-	return len(h) > 0 && h[len(h)-1] > t
+	if len(h) < MinHistory || d.S < 0 {
+		t, _ := d.threshold(h, sc)
+		return len(h) > 0 && h[len(h)-1] > t
+	}
+	// Overloaded means last > 1 − S·MAD, with MAD the deviation of rank k.
+	// For S ≥ 0 the test holds for every deviation from some value up (in
+	// floating point too: products and differences round monotonically),
+	// so it holds for the deviation of rank k exactly when at most k
+	// deviations fail it: a count replaces the second selection.
+	s := append(sc.a[:0], h...)
+	sc.a = s
+	return d.overloadedAt(h, quantile(0.5, s))
+}
+
+// overloadedAt is MAD's answer for h (at least MinHistory values, S ≥ 0)
+// given its median.
+func (d MAD) overloadedAt(h []float64, med float64) bool {
+	last := h[len(h)-1]
+	fail := 0
+	for _, x := range h {
+		if !(last > 1-d.S*math.Abs(x-med)) {
+			fail++
+		}
+	}
+	return fail <= rank(0.5, len(h))
 }
 
 // Window is the number of recent values the regression detectors fit.
@@ -192,10 +230,27 @@ func (d LR) overloaded(h []float64, sc *Scratch) bool {
 // least 1) — found by selection in linear time instead of by sorting,
 // because the detectors ask for it hundreds of thousands of times per
 // run. It reorders x. TestQuantileMatchesGonum checks it against gonum.
-func quantile(p float64, x []float64) float64 {
-	k := max(int(math.Ceil(p*float64(len(x))))-1, 0)
+func quantile(p float64, x []float64) float64 { return selectRank(x, rank(p, len(x))) }
+
+// rank is the 0-based rank of the empirical quantile p among n values.
+func rank(p float64, n int) int { return max(int(math.Ceil(p*float64(n)))-1, 0) }
+
+// selectRank returns the element of 0-based rank k in x (Hoare's
+// selection), leaving x partitioned around it: x[:k] ≤ x[k] ≤ x[k+1:].
+func selectRank(x []float64, k int) float64 {
 	lo, hi := 0, len(x)-1
 	for lo < hi {
+		if hi-lo < 12 {
+			// Few values left: insertion sort is quicker than partitions.
+			for i := lo + 1; i <= hi; i++ {
+				v, j := x[i], i
+				for ; j > lo && x[j-1] > v; j-- {
+					x[j] = x[j-1]
+				}
+				x[j] = v
+			}
+			return x[k]
+		}
 		// Median of three as the pivot, moved to x[hi].
 		mid := lo + (hi-lo)/2
 		a, b, c := x[lo], x[mid], x[hi]

@@ -111,3 +111,125 @@ func TestQuantileMatchesGonum(t *testing.T) {
 		}
 	}
 }
+
+// The fast paths (IQR's second quartile selected above the first; MAD's
+// count in place of a second selection) answer exactly as the definitions
+// computed with gonum on sorted copies, also at the boundary where the
+// current value equals the threshold.
+func TestFastDetectorsMatchDefinitions(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	gonumMedian := func(x []float64) float64 {
+		s := slices.Clone(x)
+		slices.Sort(s)
+		return stat.Quantile(0.5, stat.Empirical, s, nil)
+	}
+	var sc Scratch
+	for trial := range 20000 {
+		n := MinHistory + r.IntN(30)
+		h := make([]float64, n)
+		for i := range h {
+			if trial%3 == 0 {
+				h[i] = float64(r.IntN(10)) / 10 // ties
+			} else {
+				h[i] = r.Float64()
+			}
+		}
+		for _, s := range []float64{0, 1.5, 2.5, 5} {
+			med := gonumMedian(h)
+			dev := make([]float64, n)
+			for i, x := range h {
+				dev[i] = math.Abs(x - med)
+			}
+			madT := 1 - s*gonumMedian(dev)
+			s25 := slices.Clone(h)
+			slices.Sort(s25)
+			iqrT := 1 - s*(stat.Quantile(0.75, stat.Empirical, s25, nil)-stat.Quantile(0.25, stat.Empirical, s25, nil))
+			for _, last := range []float64{h[n-1], madT, iqrT} {
+				h[n-1] = last
+				// Recompute with the new last value.
+				med = gonumMedian(h)
+				for i, x := range h {
+					dev[i] = math.Abs(x - med)
+				}
+				madT = 1 - s*gonumMedian(dev)
+				if got, want := (MAD{S: s}).overloaded(h, &sc), last > madT; got != want {
+					t.Fatalf("MAD s=%v h=%v: %v, want %v (threshold %v)", s, h, got, want, madT)
+				}
+				s25 = slices.Clone(h)
+				slices.Sort(s25)
+				iqrT = 1 - s*(stat.Quantile(0.75, stat.Empirical, s25, nil)-stat.Quantile(0.25, stat.Empirical, s25, nil))
+				if got, _ := (IQR{S: s}).threshold(h, &sc); got != iqrT {
+					t.Fatalf("IQR s=%v h=%v: %v, want %v", s, h, got, iqrT)
+				}
+			}
+		}
+	}
+}
+
+// OverloadedShifted always answers as the detector does on the shifted
+// history, whether the bounds settle it or not; and on histories shaped
+// like the simulator's (a host plus a small VM) the bounds settle most.
+func TestOverloadedShiftedIsExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var sc Scratch
+	for _, d := range []OverloadDetector{MAD{S: 2.5}, IQR{S: 1.5}, MAD{S: 0}, IQR{S: 4}, THR{Threshold: 0.8}, LR{S: 1.2}} {
+		settled, total := 0, 0 // histories with a bracket; the bracket held
+		for trial := range 20000 {
+			n := 1 + r.IntN(35)
+			b := make([]float64, n)
+			level, spread := r.Float64(), r.Float64()*0.3
+			for i := range b {
+				b[i] = level + spread*(r.Float64()-0.5)
+				if trial%4 == 0 {
+					b[i] = float64(r.IntN(6)) / 10 // ties
+				}
+			}
+			bs := sc.BaseStats(d, b)
+			size := r.Float64() * 0.2
+			w := make([]float64, n)
+			lo, hi := math.Inf(1), math.Inf(-1)
+			for i := range w {
+				c := size * r.Float64()
+				if trial%5 == 0 && i < n/2 {
+					c = 0 // a VM with a shorter history than the host
+				}
+				lo, hi = min(lo, c), max(hi, c)
+				w[i] = b[i] + c
+			}
+			want := d.Overloaded(w)
+			if got := sc.OverloadedShifted(d, w, bs, lo, hi); got != want {
+				t.Fatalf("%s: b=%v w=%v: %v, want %v", d.Name(), b, w, got, want)
+			}
+			// Without the bounds (a Base from another length) it still agrees.
+			if got := sc.OverloadedShifted(d, w, Base{}, lo, hi); got != want {
+				t.Fatalf("%s without bounds: %v, want %v", d.Name(), got, want)
+			}
+			// The bracket always holds the order statistics.
+			if bs.ok {
+				total++
+				ks := []int{rank(0.5, n)}
+				ends := [][2]float64{{bs.med + lo, bs.med + hi}}
+				if _, ok := d.(IQR); ok {
+					ks = []int{rank(0.25, n), rank(0.75, n)}
+					ends = [][2]float64{{bs.q25 + lo, bs.q25 + hi}, {bs.q75 + lo, bs.q75 + hi}}
+				}
+				all := true
+				for i, k := range ks {
+					s := slices.Clone(w)
+					slices.Sort(s)
+					if s[k] < ends[i][0] || s[k] > ends[i][1] {
+						t.Fatalf("%s: rank %d value %v outside [%v, %v]", d.Name(), k, s[k], ends[i][0], ends[i][1])
+					}
+					_, ok := sc.bracketRank(w, k, ends[i][0], ends[i][1])
+					all = all && ok
+				}
+				if all {
+					settled++
+				}
+			}
+		}
+		if settled != total {
+			t.Errorf("%s: the bracket missed %d of %d", d.Name(), total-settled, total)
+		}
+	}
+}

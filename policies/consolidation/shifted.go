@@ -1,0 +1,88 @@
+package consolidation
+
+// Base holds the order statistics of a host's utilization history that
+// OverloadedShifted starts from: its median (MAD) or quartiles (IQR).
+// Compute it once with BaseStats and reuse it while the history is
+// unchanged.
+type Base struct {
+	n             int
+	ok            bool
+	med, q25, q75 float64
+}
+
+// BaseStats prepares the Base of history b for detector d. Only IQR and
+// MAD use one; for the other detectors the Base is empty and
+// OverloadedShifted asks the detector directly.
+func (sc *Scratch) BaseStats(d OverloadDetector, b []float64) Base {
+	bs := Base{n: len(b)}
+	if len(b) < MinHistory {
+		return bs
+	}
+	switch d.(type) {
+	case MAD:
+		s := append(sc.a[:0], b...)
+		sc.a = s
+		bs.med, bs.ok = quantile(0.5, s), true
+	case IQR:
+		s := append(sc.a[:0], b...)
+		sc.a = s
+		bs.q25, bs.q75 = quartiles(s)
+		bs.ok = true
+	}
+	return bs
+}
+
+// OverloadedShifted answers d.Overloaded(w) for a history w that is a base
+// history b (summarized by bs) plus, at every position, an addition
+// between lo and hi: w[i] = b[i] + c[i] rounded, lo ≤ c[i] ≤ hi. This is
+// what a host's history looks like with one more VM, and PABFD asks it
+// about every candidate host.
+//
+// Rounding is monotone, so each order statistic of w lies between the
+// base's plus lo and the base's plus hi. One pass counts the values below
+// that bracket and keeps those inside it, and the order statistic is
+// selected among the few kept, rather than among all of w. The answer is
+// exactly d.Overloaded(w); a test checks it.
+func (sc *Scratch) OverloadedShifted(d OverloadDetector, w []float64, bs Base, lo, hi float64) bool {
+	if !bs.ok || bs.n != len(w) || !(lo <= hi) {
+		return sc.Overloaded(d, w)
+	}
+	switch d := d.(type) {
+	case MAD:
+		if d.S < 0 {
+			break
+		}
+		med, ok := sc.bracketRank(w, rank(0.5, len(w)), bs.med+lo, bs.med+hi)
+		if !ok {
+			break
+		}
+		return d.overloadedAt(w, med)
+	case IQR:
+		q25, ok1 := sc.bracketRank(w, rank(0.25, len(w)), bs.q25+lo, bs.q25+hi)
+		q75, ok2 := sc.bracketRank(w, rank(0.75, len(w)), bs.q75+lo, bs.q75+hi)
+		if !ok1 || !ok2 {
+			break
+		}
+		return w[len(w)-1] > d.thresholdOf(q25, q75)
+	}
+	return sc.Overloaded(d, w)
+}
+
+// bracketRank is the value of rank k in w when it is known to lie in
+// [lo, hi]; ok is false if it does not (which the bounds rule out).
+func (sc *Scratch) bracketRank(w []float64, k int, lo, hi float64) (float64, bool) {
+	below := 0
+	mid := sc.b[:0]
+	for _, x := range w {
+		if x < lo {
+			below++
+		} else if x <= hi {
+			mid = append(mid, x)
+		}
+	}
+	sc.b = mid
+	if k < below || k-below >= len(mid) {
+		return 0, false
+	}
+	return selectRank(mid, k-below), true
+}
