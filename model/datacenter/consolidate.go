@@ -413,28 +413,40 @@ func (m *Model) overAfter(t int, v *vm.VM, cv conv) bool {
 		shifted = l >= consolidation.MinHistory
 	}
 	w := c.work[:k]
-	off := l - len(base) // base[i] is the history's value i+off
-	for j := range w {
-		if i := l - k + j - off; i >= 0 {
-			w[j] = base[i]
-		} else {
-			w[j] = 0
-		}
-	}
+	// The base's last k values, zeros in front where it is shorter.
+	src := base[max(0, len(base)-k):]
+	clear(w[:k-len(src)])
+	copy(w[k-len(src):], src)
 	// lo and hi bound what v adds at any position (0 where it adds
 	// nothing).
 	lo, hi := math.Inf(1), math.Inf(-1)
 	if n < k {
 		lo, hi = 0, 0
 	}
+	// v's values, newest first: down from index at of its ring, then
+	// down from the ring's end.
 	vh, at := c.vmRing(v.ID)
-	for a := range min(n, k) {
-		add := cv.of(vh[at]) / capT
-		if at--; at < 0 {
-			at = len(vh) - 1
-		}
+	mv := min(n, k)
+	first := min(mv, at+1)
+	for a := range first {
+		add := cv.of(vh[at-a]) / capT
 		w[k-1-a] += add
-		lo, hi = min(lo, add), max(hi, add)
+		if add < lo {
+			lo = add
+		}
+		if add > hi {
+			hi = add
+		}
+	}
+	for a := first; a < mv; a++ {
+		add := cv.of(vh[len(vh)-1-(a-first)]) / capT
+		w[k-1-a] += add
+		if add < lo {
+			lo = add
+		}
+		if add > hi {
+			hi = add
+		}
 	}
 	if n == 0 { // a VM not yet running: only its demand now
 		add := cv.of(v.Want) / capT

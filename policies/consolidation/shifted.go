@@ -69,20 +69,47 @@ func (sc *Scratch) OverloadedShifted(d OverloadDetector, w []float64, bs Base, l
 }
 
 // bracketRank is the value of rank k in w when it is known to lie in
-// [lo, hi]; ok is false if it does not (which the bounds rule out).
+// [lo, hi]; ok is false if it does not (which the bounds rule out). The
+// pass over w and the selection among the few values inside the bracket
+// are written without data-dependent branches: which side of the bracket
+// a utilization falls is a coin toss the processor cannot predict.
 func (sc *Scratch) bracketRank(w []float64, k int, lo, hi float64) (float64, bool) {
-	below := 0
-	mid := sc.b[:0]
-	for _, x := range w {
-		if x < lo {
-			below++
-		} else if x <= hi {
-			mid = append(mid, x)
-		}
+	if cap(sc.b) < len(w) {
+		sc.b = make([]float64, len(w))
 	}
-	sc.b = mid
-	if k < below || k-below >= len(mid) {
+	mid := sc.b[:len(w)]
+	below, j := 0, 0
+	for _, x := range w {
+		mid[j] = x
+		j += b2i(x >= lo) & b2i(x <= hi)
+		below += b2i(x < lo)
+	}
+	mid = mid[:j]
+	r := k - below
+	if r < 0 || r >= len(mid) {
 		return 0, false
 	}
-	return selectRank(mid, k-below), true
+	if len(mid) > 16 {
+		return selectRank(mid, r), true
+	}
+	// The value with r values below it and itself among the next: count
+	// for each value how many are smaller and how many are equal.
+	for _, x := range mid {
+		less, eq := 0, 0
+		for _, y := range mid {
+			less += b2i(y < x)
+			eq += b2i(y == x)
+		}
+		if less <= r && r < less+eq {
+			return x, true
+		}
+	}
+	return 0, false // unreachable for comparable values
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
