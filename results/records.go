@@ -206,3 +206,53 @@ type CapacityRow struct {
 	// NativeMaxVMs is the same bound on bare metal, for comparison.
 	NativeMaxVMs int `csv:"native_max_vms"`
 }
+
+// MemoryRow is one host of a memory-overcommitment study (memory.csv):
+// a set of reclamation mechanisms at an overcommit ratio, averaged over
+// the study after its warm-up. Memory figures are MiB of host memory each
+// mechanism gives back.
+type MemoryRow struct {
+	Mechanisms string  `csv:"mechanisms"`
+	Ratio      float64 `csv:"ratio"`
+	VMs        int     `csv:"vms"`
+	// SharedSavedMiB is logical shared memory less the frames it takes;
+	// CompressedSavedMiB the compressed pages less the cache they occupy.
+	SharedSavedMiB     float64 `csv:"shared_saved_mib"`
+	BalloonMiB         float64 `csv:"balloon_mib"`
+	CompressedSavedMiB float64 `csv:"compressed_saved_mib"`
+	SwappedMiB         float64 `csv:"swapped_mib"`
+	ReclaimedMiB       float64 `csv:"reclaimed_mib"`
+	FreeMiB            float64 `csv:"free_mib"`
+	// Slowdown is the guests' mean progress, inverted (a blocked guest
+	// makes none); WorstSlowdown the same for the slowest guest.
+	Slowdown      float64 `csv:"slowdown"`
+	WorstSlowdown float64 `csv:"worst_slowdown"`
+	// Fault rates summed over the guests, per second.
+	SwapInsPerS     float64 `csv:"swap_ins_per_s"`
+	GuestFaultsPerS float64 `csv:"guest_faults_per_s"`
+	// BlockedFrac is the fraction of guest time blocked; HostCPUCores the
+	// host CPU spent on sharing scans and compression.
+	BlockedFrac  float64 `csv:"blocked_frac"`
+	HostCPUCores float64 `csv:"host_cpu_cores"`
+	// Fractions of the time in the soft, hard and low states.
+	TimeSoft float64 `csv:"time_soft"`
+	TimeHard float64 `csv:"time_hard"`
+	TimeLow  float64 `csv:"time_low"`
+}
+
+// MemorySample is a memory study host at one time (memory_series.csv).
+type MemorySample struct {
+	Mechanisms         string  `csv:"mechanisms"`
+	Ratio              float64 `csv:"ratio"`
+	TimeS              float64 `csv:"time_s"`
+	State              string  `csv:"state"`
+	FreeMiB            float64 `csv:"free_mib"`
+	ResidentMiB        float64 `csv:"resident_mib"`
+	SharedSavedMiB     float64 `csv:"shared_saved_mib"`
+	BalloonMiB         float64 `csv:"balloon_mib"`
+	CompressedSavedMiB float64 `csv:"compressed_saved_mib"`
+	SwappedMiB         float64 `csv:"swapped_mib"`
+	SwapInsPerS        float64 `csv:"swap_ins_per_s"`
+	GuestFaultsPerS    float64 `csv:"guest_faults_per_s"`
+	Slowdown           float64 `csv:"slowdown"`
+}

@@ -22,6 +22,9 @@ func studyCharts(r *Recorder, title string) []namedChart {
 	if len(r.IOPoints) > 0 {
 		out = append(out, ioCharts(r.IOPoints, title)...)
 	}
+	if len(r.Memory) > 0 {
+		out = append(out, memoryCharts(r.Memory, r.MemorySeries, title)...)
+	}
 	if len(r.Capacity) > 0 {
 		b := &Bars{Title: title + "VMs per host at the latency target", YLabel: "VMs per host"}
 		virt := Series{Label: "virtualized"}

@@ -38,6 +38,10 @@ type Recorder struct {
 	// PolicyHosts the active hosts over time of its highlighted policies.
 	Comparison  []ComparisonRow
 	PolicyHosts []PolicyHosts
+	// Memory holds one row per host of a memory study, MemorySeries its
+	// samples over time.
+	Memory       []MemoryRow
+	MemorySeries []MemorySample
 }
 
 // WriteOptions control WriteDir.
@@ -59,6 +63,8 @@ var managedFiles = []string{
 	"slowdown.png", "slowdown.svg", "breakdown.png", "breakdown.svg",
 	"io_throughput.png", "io_throughput.svg", "io_latency.png", "io_latency.svg", "io_host_cpu.png", "io_host_cpu.svg",
 	"capacity.png", "capacity.svg",
+	"memory.csv", "memory.md", "memory_series.csv", "memory_reclaimed.png", "memory_reclaimed.svg",
+	"memory_slowdown.png", "memory_slowdown.svg", "memory_over_time.png", "memory_over_time.svg",
 }
 
 // WriteDir writes the run's files into dir (created if needed) and returns
@@ -90,6 +96,9 @@ func WriteDir(dir string, r *Recorder, opt WriteOptions) ([]string, error) {
 		{"consolidation.csv", len(r.Consolidation) > 0, func(w io.Writer) error { return WriteCSV(w, r.Consolidation) }},
 		{"comparison.csv", len(r.Comparison) > 0, func(w io.Writer) error { return WriteCSV(w, r.Comparison) }},
 		{"comparison.md", len(r.Comparison) > 0, func(w io.Writer) error { return WriteComparisonMarkdown(w, r.Comparison) }},
+		{"memory.csv", len(r.Memory) > 0, func(w io.Writer) error { return WriteCSV(w, r.Memory) }},
+		{"memory.md", len(r.Memory) > 0, func(w io.Writer) error { return WriteMemoryMarkdown(w, r.Memory) }},
+		{"memory_series.csv", len(r.MemorySeries) > 0, func(w io.Writer) error { return WriteCSV(w, r.MemorySeries) }},
 	}
 	for _, s := range steps {
 		if !s.on {

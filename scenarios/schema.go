@@ -54,6 +54,9 @@ type Scenario struct {
 	// Consolidation turns on dynamic VM consolidation with live migration,
 	// or one of its baselines (table "consolidation").
 	Consolidation Consolidation `toml:"consolidation"`
+	// Memory configures the memory-overcommitment model of a "memory"
+	// study (table "memory").
+	Memory Memory `toml:"memory"`
 
 	// Source is the scenario text as loaded (after nothing: the raw bytes).
 	Source []byte `toml:"-"`
@@ -151,7 +154,7 @@ type Hypervisor struct {
 // generation), keeping the others.
 type Study struct {
 	// Kind is "" (no study: a datacenter run), "overhead",
-	// "io-consolidation" or "capacity".
+	// "io-consolidation", "capacity", "consolidation" or "memory".
 	Kind string `toml:"kind"`
 	// Profiles to evaluate ("overhead"; default: every built-in profile).
 	// The other kinds use vm_group[0].profile.
@@ -194,7 +197,88 @@ type Study struct {
 	// Highlight are the policies whose active hosts are drawn over time
 	// (default: npa, dvfs, thr-mmt, lr-mmt).
 	Highlight []string `toml:"highlight"`
+	// Ratios are the memory overcommit ratios a "memory" study tries: the
+	// host holds round(ratio × host memory / VM memory) guests of
+	// vm_group[0] (default 1.0, 1.1, …, 2.5).
+	Ratios []float64 `toml:"ratios"`
+	// MechanismSets are the reclamation mechanisms a "memory" study
+	// compares, each a comma-separated subset of share, balloon, compress
+	// and swap (default: the memory table's mechanisms).
+	MechanismSets []string `toml:"mechanism_sets"`
 }
+
+// Memory is the memory-overcommitment model (see model/mem): the host's
+// reclamation policy and the guests' memory behaviour. Defaults are the
+// calibration note's (docs/scenario-format.md lists them).
+type Memory struct {
+	// Allocation: "shares" (default: min-funding revocation with the idle
+	// memory tax), "proportional" or "first-come".
+	Allocation string `toml:"allocation"`
+	// Tax is the idle memory tax τ in [0, 1) (default 0.75).
+	Tax float64 `toml:"tax"`
+	// Mechanisms on: any of "share", "balloon", "compress", "swap"
+	// (default all four).
+	Mechanisms []string `toml:"mechanisms"`
+	// MinFreeMiB is the high free-memory threshold (default 0: vSphere's
+	// formula from the host's memory).
+	MinFreeMiB float64 `toml:"min_free_mib"`
+	// OverheadMiB is what the hypervisor keeps (default 512).
+	OverheadMiB float64 `toml:"overhead_mib"`
+	// Epoch between reclamation steps (default "1s"); Sample between
+	// recorded samples (default "10s").
+	Epoch  Duration `toml:"epoch"`
+	Sample Duration `toml:"sample"`
+	// BalloonMiBps is the balloon's speed (default 64); BalloonMax its cap
+	// as a fraction of the VM (default 0.65).
+	BalloonMiBps float64 `toml:"balloon_mibps"`
+	BalloonMax   float64 `toml:"balloon_max"`
+	// Compressible is the fraction of swap candidates that compress to
+	// CompressedSize of a page (defaults 0.5, 0.5); CompressionCache the
+	// cache per VM as a fraction of its memory (default 0.10).
+	Compressible     float64 `toml:"compressible"`
+	CompressedSize   float64 `toml:"compressed_size"`
+	CompressionCache float64 `toml:"compression_cache"`
+	// ScanPagesPerS is the sharing scanner's speed (default 5000);
+	// CowRate the fraction of shared pages written per second (0.001).
+	ScanPagesPerS float64 `toml:"scan_pages_per_s"`
+	CowRate       float64 `toml:"cow_rate"`
+	// SwapIn and GuestPageIn are disk reads (default "5ms"; "100us" for an
+	// SSD); Decompress a decompression (default "30us").
+	SwapIn      Duration `toml:"swap_in"`
+	GuestPageIn Duration `toml:"guest_page_in"`
+	Decompress  Duration `toml:"decompress"`
+	// SamplePages estimate each guest's active memory every 30 s (default
+	// 100; 0: the true value).
+	SamplePages int `toml:"sample_pages"`
+
+	// The guests. Images is how many OS images they cycle through (default
+	// 1: identical guests); SharedIntra and SharedInter the fractions of a
+	// guest's pages shareable within it and with guests of its image
+	// (defaults 0.05 and 0.25); LargePages backs them with 2 MiB pages.
+	Images      int     `toml:"images"`
+	SharedIntra float64 `toml:"shared_intra"`
+	SharedInter float64 `toml:"shared_inter"`
+	LargePages  bool    `toml:"large_pages"`
+	// Touched is the fraction of its memory a guest uses at all (default
+	// 0.9); Active its working set (default 0.5), or ActiveProfile a list
+	// of [seconds, fraction] points interpolated linearly (held after the
+	// last), each guest shifted by Stagger times its index.
+	Touched       float64     `toml:"touched"`
+	Active        float64     `toml:"active"`
+	ActiveProfile [][]float64 `toml:"active_profile"`
+	Stagger       Duration    `toml:"stagger"`
+	// TouchRate is distinct pages touched per second in the working set
+	// (default 2000); GrowMiBps how fast a guest backs new pages (32);
+	// GuestMinMiB what its balloon cannot take (256); Reservation the
+	// fraction of its memory never reclaimed (0).
+	TouchRate   float64 `toml:"touch_rate"`
+	GrowMiBps   float64 `toml:"grow_mibps"`
+	GuestMinMiB float64 `toml:"guest_min_mib"`
+	Reservation float64 `toml:"reservation"`
+}
+
+// MemoryMechanisms are the values of memory.mechanisms.
+var MemoryMechanisms = []string{"share", "balloon", "compress", "swap"}
 
 // ParsePolicy splits a consolidation policy name of a study ("npa",
 // "dvfs", "lr-mmt") into the overload detector and the VM selection.

@@ -224,6 +224,72 @@ func applyDefaults(sc *Scenario, file string, doc map[string]any) {
 			c.ShareLink = &t
 		}
 	}
+	mm := &sc.Memory
+	hasM := func(k string) bool { return defined(doc, "memory", k) }
+	defM := func(k string, p *float64, v float64) {
+		if !hasM(k) {
+			*p = v
+		}
+	}
+	if !hasM("allocation") {
+		mm.Allocation = "shares"
+	}
+	defM("tax", &mm.Tax, 0.75)
+	if !hasM("mechanisms") {
+		mm.Mechanisms = slices.Clone(MemoryMechanisms)
+	}
+	defM("overhead_mib", &mm.OverheadMiB, 512)
+	if !hasM("epoch") {
+		mm.Epoch = Duration{sim.Second}
+	}
+	if !hasM("sample") {
+		mm.Sample = Duration{10 * sim.Second}
+	}
+	defM("balloon_mibps", &mm.BalloonMiBps, 64)
+	defM("balloon_max", &mm.BalloonMax, 0.65)
+	defM("compressible", &mm.Compressible, 0.5)
+	defM("compressed_size", &mm.CompressedSize, 0.5)
+	defM("compression_cache", &mm.CompressionCache, 0.10)
+	defM("scan_pages_per_s", &mm.ScanPagesPerS, 5000)
+	defM("cow_rate", &mm.CowRate, 0.001)
+	if !hasM("swap_in") {
+		mm.SwapIn = Duration{5 * sim.Millisecond}
+	}
+	if !hasM("guest_page_in") {
+		mm.GuestPageIn = Duration{5 * sim.Millisecond}
+	}
+	if !hasM("decompress") {
+		mm.Decompress = Duration{30 * sim.Microsecond}
+	}
+	if !hasM("sample_pages") {
+		mm.SamplePages = 100
+	}
+	if !hasM("images") {
+		mm.Images = 1
+	}
+	defM("shared_intra", &mm.SharedIntra, 0.05)
+	defM("shared_inter", &mm.SharedInter, 0.25)
+	defM("touched", &mm.Touched, 0.9)
+	defM("active", &mm.Active, 0.5)
+	defM("touch_rate", &mm.TouchRate, 2000)
+	defM("grow_mibps", &mm.GrowMiBps, 32)
+	defM("guest_min_mib", &mm.GuestMinMiB, 256)
+	if sc.Study.Kind == "memory" {
+		if !defined(doc, "study", "ratios") {
+			for r := 10; r <= 25; r++ {
+				sc.Study.Ratios = append(sc.Study.Ratios, float64(r)/10)
+			}
+		}
+		if !defined(doc, "study", "mechanism_sets") {
+			sc.Study.MechanismSets = []string{strings.Join(mm.Mechanisms, ",")}
+		}
+		if !defined(doc, "study", "duration") {
+			sc.Study.Duration = Duration{30 * sim.Minute}
+		}
+		if !defined(doc, "study", "warmup") {
+			sc.Study.Warmup = Duration{sc.Study.Duration.Time / 3}
+		}
+	}
 	if sc.Output.Cloudlets == nil {
 		t := true
 		sc.Output.Cloudlets = &t
@@ -410,6 +476,7 @@ func (l *loader) validate(sc *Scenario, doc map[string]any, opts Options) []erro
 	unique("host_group", hostNames)
 	unique("vm_group", vmNames)
 	l.consolidation(sc)
+	l.memory(sc)
 	if opts.CheckPlacement != nil {
 		if err := opts.CheckPlacement(sc.Placement.Policy, sc.Placement.Args); err != nil {
 			for _, e := range flatten(err) {
@@ -431,6 +498,125 @@ var OverloadNames = []string{"none", "thr", "iqr", "mad", "lr", "lrr", "npa", "d
 
 // SelectionNames are the values of consolidation.selection.
 var SelectionNames = []string{"mmt", "mc", "rs", "mu"}
+
+// memory checks the [memory] table and a memory study's lists.
+func (l *loader) memory(sc *Scenario) {
+	m := &sc.Memory
+	if !slices.Contains([]string{"shares", "proportional", "first-come"}, m.Allocation) {
+		known := []string{"shares", "proportional", "first-come"}
+		l.errorf("memory.allocation", "unknown value %q%s (known: %s)", m.Allocation, suggest.DidYouMean(m.Allocation, known), strings.Join(known, ", "))
+	}
+	frac := func(key string, v, lo, hi float64, loOpen, hiOpen bool) {
+		bad := math.IsNaN(v) || v < lo || v > hi || (loOpen && v == lo) || (hiOpen && v == hi)
+		if bad {
+			l.errorf("memory."+key, "must be in %s%g, %g%s, got %v", map[bool]string{true: "(", false: "["}[loOpen], lo, hi, map[bool]string{true: ")", false: "]"}[hiOpen], v)
+		}
+	}
+	frac("tax", m.Tax, 0, 1, false, true)
+	frac("balloon_max", m.BalloonMax, 0, 1, false, false)
+	frac("compressible", m.Compressible, 0, 1, false, false)
+	frac("compressed_size", m.CompressedSize, 0, 1, true, true)
+	frac("compression_cache", m.CompressionCache, 0, 1, false, false)
+	frac("cow_rate", m.CowRate, 0, 1, false, false)
+	frac("shared_intra", m.SharedIntra, 0, 1, false, false)
+	frac("shared_inter", m.SharedInter, 0, 1, false, false)
+	frac("touched", m.Touched, 0, 1, true, false)
+	frac("active", m.Active, 0, 1, false, false)
+	frac("reservation", m.Reservation, 0, 1, false, false)
+	if m.SharedIntra+m.SharedInter > 1 {
+		l.errorf("memory.shared_inter", "shared_intra + shared_inter must be ≤ 1, got %v", m.SharedIntra+m.SharedInter)
+	}
+	pos := func(key string, v float64, zeroOK bool) {
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || (!zeroOK && v == 0) {
+			l.errorf("memory."+key, "must be %s, got %v", map[bool]string{true: "≥ 0", false: "> 0"}[zeroOK], v)
+		}
+	}
+	pos("min_free_mib", m.MinFreeMiB, true)
+	pos("overhead_mib", m.OverheadMiB, true)
+	pos("balloon_mibps", m.BalloonMiBps, true)
+	pos("scan_pages_per_s", m.ScanPagesPerS, true)
+	pos("touch_rate", m.TouchRate, true)
+	pos("grow_mibps", m.GrowMiBps, false)
+	pos("guest_min_mib", m.GuestMinMiB, true)
+	if m.Epoch.Time <= 0 {
+		l.errorf("memory.epoch", "must be > 0")
+	}
+	if m.Sample.Time < m.Epoch.Time {
+		l.errorf("memory.sample", "must be ≥ the epoch (%v)", m.Epoch)
+	}
+	for _, d := range []struct {
+		k string
+		v Duration
+	}{{"swap_in", m.SwapIn}, {"guest_page_in", m.GuestPageIn}, {"decompress", m.Decompress}, {"stagger", m.Stagger}} {
+		if d.v.Time < 0 {
+			l.errorf("memory."+d.k, "must be ≥ 0")
+		}
+	}
+	if m.SamplePages < 0 || m.SamplePages > 100000 {
+		l.errorf("memory.sample_pages", "must be in [0, 100000], got %d", m.SamplePages)
+	}
+	if m.Images < 1 {
+		l.errorf("memory.images", "must be ≥ 1, got %d", m.Images)
+	}
+	l.mechanisms("memory.mechanisms", m.Mechanisms)
+	prev := -1.0
+	for i, p := range m.ActiveProfile {
+		key := fmt.Sprintf("memory.active_profile[%d]", i)
+		if len(p) != 2 {
+			l.errorf(key, "must be a [seconds, fraction] pair, got %v", p)
+			continue
+		}
+		if math.IsNaN(p[0]) || p[0] < 0 || p[0] <= prev {
+			l.errorf(key, "times must be ≥ 0 and increasing, got %v after %v", p[0], prev)
+		}
+		if math.IsNaN(p[1]) || p[1] < 0 || p[1] > 1 {
+			l.errorf(key, "the fraction must be in [0, 1], got %v", p[1])
+		}
+		prev = p[0]
+	}
+	if sc.Study.Kind != "memory" {
+		return
+	}
+	if len(sc.Study.Ratios) == 0 {
+		l.errorf("study.ratios", "a memory study needs at least one ratio")
+	}
+	for i, r := range sc.Study.Ratios {
+		if math.IsNaN(r) || r <= 0 || r > 20 {
+			l.errorf(fmt.Sprintf("study.ratios[%d]", i), "must be in (0, 20], got %v", r)
+		}
+	}
+	for i, s := range sc.Study.MechanismSets {
+		l.mechanisms(fmt.Sprintf("study.mechanism_sets[%d]", i), strings.Split(s, ","))
+	}
+	// The work is guests × epochs per host: refuse what would run for hours.
+	if len(sc.HostGroups) > 0 && len(sc.VMGroups) > 0 && sc.VMGroups[0].RAMGiB > 0 && m.Epoch.Time > 0 {
+		most := 0.0
+		for _, r := range sc.Study.Ratios {
+			most = max(most, r*sc.HostGroups[0].RAMGiB/sc.VMGroups[0].RAMGiB)
+		}
+		epochs := float64(sc.Study.Duration.Time) / float64(m.Epoch.Time)
+		if most > 100000 || most*epochs > 2e9 {
+			l.errorf("study.ratios", "up to %.0f guests × %.0f epochs is too much work (limit 2e9 guest-epochs, 100000 guests); raise memory.epoch or shorten study.duration", most, epochs)
+		}
+	}
+	if sc.Study.Duration.Time <= 0 || sc.Study.Warmup.Time < 0 || sc.Study.Warmup.Time >= sc.Study.Duration.Time {
+		l.errorf("study.warmup", "need 0 ≤ warmup < duration, got %v and %v", sc.Study.Warmup, sc.Study.Duration)
+	}
+}
+
+// mechanisms checks a list of memory reclamation mechanisms.
+func (l *loader) mechanisms(key string, list []string) {
+	seen := map[string]bool{}
+	for _, m := range list {
+		m = strings.TrimSpace(m)
+		if !slices.Contains(MemoryMechanisms, m) {
+			l.errorf(key, "unknown mechanism %q%s (known: %s)", m, suggest.DidYouMean(m, MemoryMechanisms), strings.Join(MemoryMechanisms, ", "))
+		} else if seen[m] {
+			l.errorf(key, "%q is listed twice", m)
+		}
+		seen[m] = true
+	}
+}
 
 func (l *loader) consolidation(sc *Scenario) {
 	c := &sc.Consolidation
@@ -575,7 +761,7 @@ func (l *loader) study(sc *Scenario, profileNames []string) {
 		}
 		return
 	}
-	kinds := []string{"overhead", "io-consolidation", "capacity", "consolidation"}
+	kinds := []string{"overhead", "io-consolidation", "capacity", "consolidation", "memory"}
 	if !slices.Contains(kinds, st.Kind) {
 		l.errorf("study.kind", "unknown value %q%s (known: %s)", st.Kind, suggest.DidYouMean(st.Kind, kinds), strings.Join(kinds, ", "))
 		return
@@ -657,8 +843,12 @@ func (l *loader) study(sc *Scenario, profileNames []string) {
 	if math.IsNaN(st.RatePerVM) || st.RatePerVM < 0 || st.RatePerVM > 1e8 {
 		l.errorf("study.rate_per_vm", "must be in [0, 1e8], got %g", st.RatePerVM)
 	}
-	if st.Duration.Time <= 0 || st.Duration.Time > 3600*sim.Second {
-		l.errorf("study.duration", "must be in (0, 1h], got %v", st.Duration)
+	maxDur, maxName := 3600*sim.Second, "1h"
+	if st.Kind == "memory" {
+		maxDur, maxName = 7*24*3600*sim.Second, "168h"
+	}
+	if st.Duration.Time <= 0 || st.Duration.Time > maxDur {
+		l.errorf("study.duration", "must be in (0, %s], got %v", maxName, st.Duration)
 	}
 	if st.Warmup.Time < 0 || st.Warmup.Time >= st.Duration.Time {
 		l.errorf("study.warmup", "must be ≥ 0 and less than the duration (%v), got %v", st.Duration, st.Warmup)

@@ -143,6 +143,14 @@ func runStudy(sc *scenarios.Scenario, rec *results.Recorder, dir string, quiet b
 		fmt.Fprintf(stdout, "  results in %s: %s\n", dir, strings.Join(append(files, "scenario.toml"), ", "))
 		return nil
 	}
+	if len(rec.Memory) > 0 {
+		fmt.Fprintf(stdout, "%s (seed %d): memory study, %d hosts (means after the %v warm-up)\n\n", sc.Name, sc.Seed, len(rec.Memory), sc.Study.Warmup)
+		if err := results.WriteMemoryMarkdown(stdout, rec.Memory); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\n  results in %s: %s\n", dir, strings.Join(append(files, "scenario.toml"), ", "))
+		return nil
+	}
 	fmt.Fprintf(stdout, "%s (seed %d): %s study, %g configurations\n", sc.Name, sc.Seed, sc.Study.Kind, rec.Summary.Metrics["configurations"])
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	switch {

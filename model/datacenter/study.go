@@ -116,6 +116,15 @@ func RunStudy(sc *scenarios.Scenario, rec *results.Recorder) error {
 	if len(sc.HostGroups) == 0 || len(sc.VMGroups) == 0 {
 		return fmt.Errorf("%s: a study needs a host_group and a vm_group", sc.File)
 	}
+	if sc.Study.Kind == "memory" {
+		rec.Study = sc.Study.Kind
+		s := &rec.Summary
+		s.Scenario, s.ScenarioSHA256, s.Seed, s.Overrides = sc.Name, sc.SHA256, sc.Seed, sc.Overrides()
+		s.Policy = "study:memory"
+		s.Hosts = 1
+		s.Metrics = map[string]float64{}
+		return memoryStudy(sc, rec)
+	}
 	if sc.Study.Kind == "consolidation" {
 		rec.Study = sc.Study.Kind
 		s := &rec.Summary

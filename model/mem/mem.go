@@ -184,7 +184,8 @@ type VM struct {
 
 	fFast, fSlow, fEst float64
 	sampleAt           float64
-	kImage             int // VMs of this image on the host
+	kImage             int     // VMs of this image on the host
+	frame              float64 // machine MiB per shared MiB
 }
 
 func (v *VM) limit() float64 {
@@ -289,6 +290,7 @@ func (h *Host) rebase() {
 	}
 	for i, v := range h.VMs {
 		h.frames[i] = h.frameCost(v)
+		v.frame = h.frames[i]
 	}
 	h.Free = h.Cfg.MemoryMiB - h.used()
 }
@@ -366,4 +368,15 @@ func (h *Host) stateFor(f float64, s State) State {
 		s--
 	}
 	return s
+}
+
+// SharedFrames is the machine memory v's shared pages take (its share of
+// the frames they are merged into).
+func (h *Host) SharedFrames(v *VM) float64 { return v.Shared * v.frame }
+
+// BalloonSaved is the host memory v's balloon saves: the balloon takes the
+// guest's never-touched pages first, which cost the host nothing, so it
+// saves what it holds beyond them.
+func (v *VM) BalloonSaved() float64 {
+	return max(0, v.Balloon-(1-v.TouchedFrac)*v.ConfigMiB)
 }

@@ -13,7 +13,9 @@ func (h *Host) Step() {
 
 	// 1. Guests back the pages they touch, as long as the host has them.
 	for _, v := range h.VMs {
-		want := v.TouchedFrac*v.ConfigMiB - (v.Resident + v.Shared + v.Compressed + v.Swapped + v.Balloon)
+		// The guest fills its memory up to its touched fraction, but no
+		// further than the balloon leaves it.
+		want := min(v.TouchedFrac*v.ConfigMiB, v.ConfigMiB-v.Balloon) - (v.Resident + v.Shared + v.Compressed + v.Swapped)
 		grow := min(max(0, want), v.GrowMiBps*dt, max(0, h.Free))
 		v.Resident += grow
 		h.Free -= grow
@@ -248,12 +250,16 @@ func (h *Host) reclaim(dt float64) {
 			continue
 		}
 		// The balloon first: as fast as it inflates, up to its cap and
-		// the guest's minimum.
+		// the guest's minimum. The guest hands it free pages first, which
+		// were never backed and free nothing on the host; then its idle
+		// pages, each of which frees a host page.
 		if c.Mech.Balloon {
 			room := min(c.BalloonMaxFrac*v.ConfigMiB, v.ConfigMiB-v.GuestMinMiB) - v.Balloon
-			x := max(0, min(red, c.BalloonMiBps*dt, room))
+			free := max(0, v.untouched())
+			y := max(0, min(free+red, c.BalloonMiBps*dt, room))
+			x := min(max(0, y-free), v.Resident)
+			v.Balloon += y
 			v.Resident -= x
-			v.Balloon += x
 			h.Free += x
 			h.Totals.Ballooned += x
 			red -= x
@@ -299,10 +305,15 @@ func (h *Host) reclaim(dt float64) {
 	}
 	// Plenty free again: balloons deflate (the guest then touches its
 	// pages again as it needs them).
+	// Deflation frees no host memory, but the guests will back what they
+	// get back, so all of them together get no more than the margin above
+	// minFree + δ.
 	if h.State == High && h.Free >= high+delta {
+		budget := h.Free - high - delta
 		for _, v := range h.VMs {
-			x := min(v.Balloon, c.BalloonMiBps*dt, max(0, h.Free-high-delta))
+			x := min(v.Balloon, c.BalloonMiBps*dt, budget)
 			v.Balloon -= x
+			budget -= x
 			h.Totals.Deflated += x
 		}
 	}
