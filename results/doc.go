@@ -51,6 +51,15 @@
 //     selection policies, colour by detector, shape by selection; the
 //     baselines' energy in the title), energy, slav and migrations (bars),
 //     active_hosts_by_policy (lines for study.highlight).
+//   - A memory study: memory.csv (MemoryRow per mechanism set and ratio:
+//     guests, MiB given back by sharing, ballooning, compression and
+//     swapping, free memory, mean and worst slowdown, fault rates, blocked
+//     fraction, host CPU, time in the soft, hard and low states; means
+//     after the warm-up), memory.md (the same as a Markdown table),
+//     memory_series.csv (MemorySample every memory.sample), and the charts
+//     memory_reclaimed (stacked bars), memory_slowdown (lines over the
+//     ratio, or bars per set) and memory_over_time (slowdown over time per
+//     set, when several are compared).
 //
 // Floats are written in their shortest exact form (strconv 'g', −1), and no
 // file contains a wall-clock time, so identical runs give identical bytes.

@@ -25,7 +25,7 @@ func WriteMemoryMarkdown(w io.Writer, rows []MemoryRow) error {
 
 // memoryCharts draws what each mechanism reclaims (stacked bars, one per
 // set and ratio), the slowdown against the ratio (one line per set) or
-// per set, and free memory over time when several sets are compared.
+// per set, and the slowdown over time when several sets are compared.
 func memoryCharts(rows []MemoryRow, series []MemorySample, title string) []namedChart {
 	sets := order(rows, func(r *MemoryRow) string { return r.Mechanisms })
 	label := func(r *MemoryRow) string {
@@ -76,14 +76,14 @@ func memoryCharts(rows []MemoryRow, series []MemorySample, title string) []named
 		out = append(out, namedChart{"memory_slowdown", b})
 	}
 	if len(sets) > 1 && len(series) > 0 {
-		l := &Lines{Title: title + "free host memory over time", XLabel: "time (min)", YLabel: "free MiB", NoPoints: true}
+		l := &Lines{Title: title + "guest slowdown over time", XLabel: "time (min)", YLabel: "mean slowdown (× unpressured time)", NoPoints: true, HLine: 1, HLineLabel: "no pressure"}
 		for _, set := range sets {
 			s := Series{Label: set}
 			var x []float64
 			for _, p := range series {
 				if p.Mechanisms == set && p.Ratio == series[0].Ratio {
 					x = append(x, p.TimeS/60)
-					s.Values = append(s.Values, p.FreeMiB)
+					s.Values = append(s.Values, p.Slowdown)
 				}
 			}
 			if len(l.X) == 0 || slices.Equal(l.X, x) {
