@@ -116,37 +116,29 @@ func RunStudy(sc *scenarios.Scenario, rec *results.Recorder) error {
 	if len(sc.HostGroups) == 0 || len(sc.VMGroups) == 0 {
 		return fmt.Errorf("%s: a study needs a host_group and a vm_group", sc.File)
 	}
-	if sc.Study.Kind == "memory" {
-		rec.Study = sc.Study.Kind
-		s := &rec.Summary
-		s.Scenario, s.ScenarioSHA256, s.Seed, s.Overrides = sc.Name, sc.SHA256, sc.Seed, sc.Overrides()
-		s.Policy = "study:memory"
+	// Every kind's summary names the scenario and the study.
+	rec.Study = sc.Study.Kind
+	s := &rec.Summary
+	s.Scenario, s.ScenarioSHA256, s.Seed, s.Overrides = sc.Name, sc.SHA256, sc.Seed, sc.Overrides()
+	s.Policy = "study:" + sc.Study.Kind
+	s.Metrics = map[string]float64{}
+	switch sc.Study.Kind {
+	case "memory":
 		s.Hosts = 1
-		s.Metrics = map[string]float64{}
 		return memoryStudy(sc, rec)
-	}
-	if sc.Study.Kind == "consolidation" {
-		rec.Study = sc.Study.Kind
-		s := &rec.Summary
-		s.Scenario, s.ScenarioSHA256, s.Seed, s.Overrides = sc.Name, sc.SHA256, sc.Seed, sc.Overrides()
-		s.Policy = "study:consolidation"
+	case "consolidation":
 		s.SimulatedS = sim.Seconds(sc.Duration.Time)
 		s.Hosts = 0
 		for _, g := range sc.HostGroups {
 			s.Hosts += g.Count
 		}
-		s.Metrics = map[string]float64{}
 		return compareStudy(sc, rec)
 	}
 	hs, err := studyConfigs(sc)
 	if err != nil {
 		return err
 	}
-	rec.Study = sc.Study.Kind
-	s := &rec.Summary
-	s.Scenario, s.ScenarioSHA256, s.Seed, s.Overrides = sc.Name, sc.SHA256, sc.Seed, sc.Overrides()
-	s.Policy = "study:" + sc.Study.Kind
-	s.Metrics = map[string]float64{"configurations": float64(len(hs))}
+	s.Metrics["configurations"] = float64(len(hs))
 	switch sc.Study.Kind {
 	case "overhead":
 		return overheadStudy(sc, hs, rec)
