@@ -423,30 +423,14 @@ func (m *Model) overAfter(t int, v *vm.VM, cv conv) bool {
 	if n < k {
 		lo, hi = 0, 0
 	}
-	// v's values, newest first: down from index at of its ring, then
-	// down from the ring's end.
 	vh, at := c.vmRing(v.ID)
-	mv := min(n, k)
-	first := min(mv, at+1)
-	for a := range first {
-		add := cv.of(vh[at-a]) / capT
+	for a := range min(n, k) {
+		add := cv.of(vh[at]) / capT
+		if at--; at < 0 {
+			at = len(vh) - 1
+		}
 		w[k-1-a] += add
-		if add < lo {
-			lo = add
-		}
-		if add > hi {
-			hi = add
-		}
-	}
-	for a := first; a < mv; a++ {
-		add := cv.of(vh[len(vh)-1-(a-first)]) / capT
-		w[k-1-a] += add
-		if add < lo {
-			lo = add
-		}
-		if add > hi {
-			hi = add
-		}
+		lo, hi = min(lo, add), max(hi, add)
 	}
 	if n == 0 { // a VM not yet running: only its demand now
 		add := cv.of(v.Want) / capT

@@ -212,8 +212,6 @@ type Host struct {
 	Totals Totals
 	rng    *rand.Rand
 	now    float64
-	// frames[i] is the machine memory per logical shared MiB of VM i.
-	frames []float64
 }
 
 // Totals are cumulative counts of a host's reclamation.
@@ -283,14 +281,11 @@ func (h *Host) rebase() {
 	for _, v := range h.VMs {
 		count[v.Image]++
 	}
-	h.frames = h.frames[:0]
 	for _, v := range h.VMs {
 		v.kImage = count[v.Image]
-		h.frames = append(h.frames, 0)
 	}
-	for i, v := range h.VMs {
-		h.frames[i] = h.frameCost(v)
-		v.frame = h.frames[i]
+	for _, v := range h.VMs {
+		v.frame = h.frameCost(v)
 	}
 	h.Free = h.Cfg.MemoryMiB - h.used()
 }
@@ -312,8 +307,8 @@ func (h *Host) frameCost(v *VM) float64 {
 // used is the machine memory the pages take, plus the overhead.
 func (h *Host) used() float64 {
 	u := h.Cfg.OverheadMiB
-	for i, v := range h.VMs {
-		u += v.Resident + v.Shared*h.frames[i] + v.Compressed*h.Cfg.CompressedFrac
+	for i := range h.VMs {
+		u += h.held(i)
 	}
 	return u
 }

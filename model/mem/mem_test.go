@@ -273,8 +273,8 @@ func TestSharingSavings(t *testing.T) {
 		h.Step()
 	}
 	saved := 0.0
-	for i, v := range h.VMs {
-		saved += v.Shared * (1 - h.frames[i])
+	for _, v := range h.VMs {
+		saved += v.Shared * (1 - v.frame)
 		// Converged: σ = 0.30 of the touched memory (0.9 × 4096).
 		if !near(v.Shared, 0.30*0.9*4096, 1) {
 			t.Errorf("VM %s shares %v MiB, want %v", v.Name, v.Shared, 0.30*0.9*4096)

@@ -30,7 +30,7 @@ func (h *Host) Step() {
 		}
 		scan := c.ScanPagesPerS * PageMiB * dt
 		h.Totals.HostCPUS += c.ScanPagesPerS * dt * c.ScanCostUs * 1e-6
-		for i, v := range h.VMs {
+		for _, v := range h.VMs {
 			if total <= 0 || v.Resident <= 0 {
 				break
 			}
@@ -49,7 +49,7 @@ func (h *Host) Step() {
 			x := min(room, seen*room/v.Resident, v.Resident)
 			v.Resident -= x
 			v.Shared += x
-			h.Free += x * (1 - h.frames[i])
+			h.Free += x * (1 - v.frame)
 			h.Totals.Shared += x
 		}
 	}
@@ -58,13 +58,13 @@ func (h *Host) Step() {
 	// compressed pages bring them back while there is free memory (the
 	// faults are paid either way); a working set larger than what the
 	// balloon leaves the guest pages inside the guest.
-	for i, v := range h.VMs {
+	for _, v := range h.VMs {
 		v.CowBreaks = c.CowRate * v.Shared / PageMiB
 		cow := min(v.Shared, c.CowRate*v.Shared*dt)
-		cost := cow * (1 - h.frames[i])
+		cost := cow * (1 - v.frame)
 		if cost > h.Free {
 			cow *= max(0, h.Free) / cost
-			cost = cow * (1 - h.frames[i])
+			cost = cow * (1 - v.frame)
 		}
 		v.Shared -= cow
 		v.Resident += cow
@@ -154,7 +154,7 @@ func (h *Host) estimate(dt float64) {
 // held is the machine memory VM i takes.
 func (h *Host) held(i int) float64 {
 	v := h.VMs[i]
-	return v.Resident + v.Shared*h.frames[i] + v.Compressed*h.Cfg.CompressedFrac
+	return v.Resident + v.Shared*v.frame + v.Compressed*h.Cfg.CompressedFrac
 }
 
 // Targets is the memory each VM should hold so that free memory is back
