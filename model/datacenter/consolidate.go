@@ -97,12 +97,19 @@ type consolidator struct {
 	movFrom, targets []int
 	convs            []conv // per host group, for the VM being placed
 	dems             []float64
-	feasible         []option
-	scr              consolidation.Scratch
-	cands            []consolidation.Candidate
-	order            []int
-	undo             []undoEntry
-	undoHH           []float64 // the saved histories, end to end
+	// adds[g] is what the VM being placed adds to a host of group g at
+	// each of its history positions (oldest first; its demand now if it
+	// has no history yet), as a fraction of the host's capacity, and
+	// addLo[g], addHi[g] bound those values: computed once per placement
+	// rather than once per candidate host.
+	adds         [][]float64
+	addLo, addHi []float64
+	feasible     []option
+	scr          consolidation.Scratch
+	cands        []consolidation.Candidate
+	order        []int
+	undo         []undoEntry
+	undoHH       []float64 // the saved histories, end to end
 }
 
 // option is a host that can take a VM, and the power it would add.
@@ -391,7 +398,7 @@ func (m *Model) buildView() {
 func (c *consolidator) excluded(hi int) bool { return c.flags[hi]&(fOver|fEvac|fConsidered) != 0 }
 
 // overAfter reports whether host t would be overloaded with v added.
-func (m *Model) overAfter(t int, v *vm.VM, cv conv) bool {
+func (m *Model) overAfter(t int, v *vm.VM) bool {
 	c := m.cons
 	base := c.hostHist(t)
 	n := c.histLen(v.ID)
@@ -399,7 +406,8 @@ func (m *Model) overAfter(t int, v *vm.VM, cv conv) bool {
 	if l == 0 {
 		return false
 	}
-	capT := m.hosts[t].Capacity()
+	g := m.hosts[t].GroupIndex
+	add, lo, hi := c.adds[g], c.addLo[g], c.addHi[g]
 	// Only the values the detector reads are built: the current one for
 	// THR, the regression window for LR and LRR, all for IQR and MAD.
 	k := l
@@ -413,34 +421,60 @@ func (m *Model) overAfter(t int, v *vm.VM, cv conv) bool {
 		shifted = l >= consolidation.MinHistory
 	}
 	w := c.work[:k]
-	// The base's last k values, zeros in front where it is shorter.
+	// The base's last k values, zeros in front where it is shorter, plus
+	// v's last values.
 	src := base[max(0, len(base)-k):]
 	clear(w[:k-len(src)])
 	copy(w[k-len(src):], src)
-	// lo and hi bound what v adds at any position (0 where it adds
-	// nothing).
-	lo, hi := math.Inf(1), math.Inf(-1)
-	if n < k {
-		lo, hi = 0, 0
+	a := add[max(0, len(add)-k):]
+	wa := w[k-len(a):]
+	for i, x := range a {
+		wa[i] += x
 	}
-	vh, at := c.vmRing(v.ID)
-	for a := range min(n, k) {
-		add := cv.of(vh[at]) / capT
-		if at--; at < 0 {
-			at = len(vh) - 1
-		}
-		w[k-1-a] += add
-		lo, hi = min(lo, add), max(hi, add)
-	}
-	if n == 0 { // a VM not yet running: only its demand now
-		add := cv.of(v.Want) / capT
-		w[k-1] += add
-		lo, hi = min(lo, add), max(hi, add)
+	if len(a) < k {
+		// positions where v adds nothing
+		lo, hi = min(lo, 0), max(hi, 0)
 	}
 	if shifted {
 		return c.scr.OverloadedShifted(c.det, w, c.baseStats(t, l), lo, hi)
 	}
 	return c.scr.Overloaded(c.det, w)
+}
+
+// prepareAdds fills c.adds, c.addLo and c.addHi for VM v (see the
+// consolidator's fields).
+func (m *Model) prepareAdds(v *vm.VM) {
+	c := m.cons
+	n := c.histLen(v.ID)
+	vh, newest := c.vmRing(v.ID)
+	for len(c.adds) < len(c.convs) {
+		c.adds = append(c.adds, make([]float64, 0, c.H))
+	}
+	c.addLo, c.addHi = c.addLo[:0], c.addHi[:0]
+	for g, cv := range c.convs {
+		capT := m.hosts[c.gFirst[g]].Capacity()
+		lo, hi := math.Inf(1), math.Inf(-1)
+		add := c.adds[g][:0]
+		if n == 0 { // a VM not yet running: only its demand now
+			x := cv.of(v.Want) / capT
+			add = append(add, x)
+			lo, hi = x, x
+		}
+		at := newest - n + 1
+		if at < 0 {
+			at += len(vh)
+		}
+		for range n {
+			x := cv.of(vh[at]) / capT
+			add = append(add, x)
+			lo, hi = min(lo, x), max(hi, x)
+			if at++; at == len(vh) {
+				at = 0
+			}
+		}
+		c.adds[g] = add
+		c.addLo, c.addHi = append(c.addLo, lo), append(c.addHi, hi)
+	}
 }
 
 // watts is host hi's power at demand d (MIPS).
@@ -469,6 +503,7 @@ func (m *Model) bestTarget(v *vm.VM, skip int, wake bool) int {
 		c.convs = append(c.convs, cv)
 		c.dems = append(c.dems, cv.of(v.Want))
 	}
+	m.prepareAdds(v)
 	wake0 := *c.cfg.WakeCost
 	c.feasible = c.feasible[:0]
 	try := func(t int) {
@@ -548,7 +583,7 @@ func (m *Model) bestTarget(v *vm.VM, skip int, wake bool) int {
 // with v added.
 func (m *Model) accepts(t int, v *vm.VM) bool {
 	c := m.cons
-	return c.members[t] == 0 || !m.overAfter(t, v, c.convs[m.hosts[t].GroupIndex])
+	return c.members[t] == 0 || !m.overAfter(t, v)
 }
 
 // assign books v on target t in the planning view (and the cluster),

@@ -58,9 +58,8 @@ func (sc *Scratch) OverloadedShifted(d OverloadDetector, w []float64, bs Base, l
 		}
 		return d.overloadedAt(w, med)
 	case IQR:
-		q25, ok1 := sc.bracketRank(w, rank(0.25, len(w)), bs.q25+lo, bs.q25+hi)
-		q75, ok2 := sc.bracketRank(w, rank(0.75, len(w)), bs.q75+lo, bs.q75+hi)
-		if !ok1 || !ok2 {
+		q25, q75, ok := sc.bracketRanks(w, rank(0.25, len(w)), rank(0.75, len(w)), bs.q25+lo, bs.q25+hi, bs.q75+lo, bs.q75+hi)
+		if !ok {
 			break
 		}
 		return w[len(w)-1] > d.thresholdOf(q25, q75)
@@ -84,8 +83,32 @@ func (sc *Scratch) bracketRank(w []float64, k int, lo, hi float64) (float64, boo
 		j += b2i(x >= lo) & b2i(x <= hi)
 		below += b2i(x < lo)
 	}
-	mid = mid[:j]
-	r := k - below
+	return rankAmong(mid[:j], k-below)
+}
+
+// bracketRanks is bracketRank for two ranks at once, k1 in [lo1, hi1] and
+// k2 in [lo2, hi2], in one pass over w.
+func (sc *Scratch) bracketRanks(w []float64, k1, k2 int, lo1, hi1, lo2, hi2 float64) (float64, float64, bool) {
+	if cap(sc.b) < 2*len(w) {
+		sc.b = make([]float64, 2*len(w))
+	}
+	m1, m2 := sc.b[:len(w)], sc.b[len(w):2*len(w)]
+	b1, b2, j1, j2 := 0, 0, 0, 0
+	for _, x := range w {
+		m1[j1], m2[j2] = x, x
+		j1 += b2i(x >= lo1) & b2i(x <= hi1)
+		b1 += b2i(x < lo1)
+		j2 += b2i(x >= lo2) & b2i(x <= hi2)
+		b2 += b2i(x < lo2)
+	}
+	x1, ok1 := rankAmong(m1[:j1], k1-b1)
+	x2, ok2 := rankAmong(m2[:j2], k2-b2)
+	return x1, x2, ok1 && ok2
+}
+
+// rankAmong is the value of rank r in mid, which it may reorder; ok is
+// false if r is out of range.
+func rankAmong(mid []float64, r int) (float64, bool) {
 	if r < 0 || r >= len(mid) {
 		return 0, false
 	}
