@@ -354,9 +354,10 @@ type Consolidation struct {
 	// MaxConcurrent bounds the migrations in or out of one host at a time;
 	// more wait their turn (default 0: no limit).
 	MaxConcurrent int `toml:"max_concurrent"`
-	// ShareLink splits a host's migration bandwidth among the migrations
-	// that use it at once (default: false for "reference", as CloudSim,
-	// true for "precopy").
+	// ShareLink makes the migrations running at once share the hosts'
+	// links at max-min fair rates, re-shared whenever one starts or ends
+	// (default: false for "reference", as CloudSim: each migration has the
+	// whole link; true for "precopy").
 	ShareLink *bool `toml:"share_link"`
 }
 

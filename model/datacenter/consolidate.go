@@ -25,10 +25,10 @@ const (
 // migration is one planned or running live migration.
 type migration struct {
 	vm, src, dst int
-	plan         vm.Migration
 	reserve      float64 // MIPS held on dst
 	started      bool
 	ev, stopEv   sim.EventID
+	fl           flow // with share_link
 }
 
 // consolidator is the state of dynamic consolidation (Beloglazov & Buyya,
@@ -78,9 +78,22 @@ type consolidator struct {
 	free     []int32
 	vmMig    []int32 // per VM: its migration, or -1
 	hostMigs []int32 // per host: running migrations in or out
-	queue    []int32
-	onAt     []sim.Time
-	lastMove []sim.Time // per VM: placed or last migrated
+	// Link sharing (netshare.go): per host the flows on its link, in the
+	// order they started, and reshareLinks' scratch.
+	hostFlows        [][]int32
+	linkMark         []uint32
+	linkIdx          []int32
+	linkHeap         []levelAt
+	starting         []int32 // flows added, not yet shared
+	seeds            []int
+	linkEpoch        uint32
+	linkHosts        []int
+	linkFlows        []int32
+	linkCap, linkOld []float64
+	linkCount        []int
+	queue            []int32
+	onAt             []sim.Time
+	lastMove         []sim.Time // per VM: placed or last migrated
 
 	// Metrics.
 	migrations, overloadMigs, shutdowns, unplaced int
@@ -202,6 +215,9 @@ func newConsolidator(m *Model) (*consolidator, error) {
 		c.vmMig[i] = -1
 	}
 	c.hostMigs = make([]int32, nh)
+	c.hostFlows = make([][]int32, nh)
+	c.linkMark = make([]uint32, nh)
+	c.linkIdx = make([]int32, nh)
 	c.onAt = make([]sim.Time, nh)
 	c.lastMove = make([]sim.Time, nv)
 	c.work, c.pad = make([]float64, c.H), make([]float64, c.H)
@@ -827,6 +843,7 @@ func (m *Model) pump() {
 		m.startMigration(mi)
 	}
 	c.queue = c.queue[:k]
+	m.startFlows()
 }
 
 func (m *Model) startMigration(mi int32) {
@@ -835,41 +852,49 @@ func (m *Model) startMigration(mi int32) {
 	mg := &c.migs[mi]
 	v := &m.vms[mg.vm]
 	src, dst := &m.hosts[mg.src], &m.hosts[mg.dst]
-	link := min(src.BWMbps, dst.BWMbps)
-	if *c.cfg.ShareLink {
-		link /= float64(1 + max(c.hostMigs[mg.src], c.hostMigs[mg.dst]))
-	}
-	var err error
-	if c.reference {
-		mg.plan, err = vm.ReferenceMigration(v.Spec.RAMMiB, link)
-	} else {
-		mg.plan, err = c.precopy.Plan(v.Spec.RAMMiB, link)
-	}
-	if err != nil {
-		panic(fmt.Sprintf("datacenter: migration of VM %d: %v", v.ID, err)) // inputs are validated
-	}
 	mg.started = true
 	c.hostMigs[mg.src]++
 	c.hostMigs[mg.dst]++
 	c.migrations++
-	c.migratedMiB += mg.plan.TransferredMiB
-	c.downtime += mg.plan.Downtime
 	c.beforeMigration.Add(sim.Seconds(now - c.lastMove[v.ID]))
 	if !dst.On {
 		m.switchOn(mg.dst)
 	}
-	mg.reserve = mg.plan.TargetReserve * m.convFor(mg.dst, v).of(v.Want)
+	sourceShare, targetReserve := 1.0, 1.0
+	if c.reference {
+		sourceShare, targetReserve = vm.ReferenceSourceShare, vm.ReferenceTargetReserve
+	}
+	mg.reserve = targetReserve * m.convFor(mg.dst, v).of(v.Want)
 	dst.Reserved += mg.reserve
 	dst.SumDemand()
 	m.reshare(dst, nil)
-	m.degrade(v, 1-mg.plan.SourceShare)
-	if mg.plan.Downtime > 0 {
-		mg.stopEv = m.s.After(mg.plan.Duration-mg.plan.Downtime, func() {
+	m.degrade(v, 1-sourceShare)
+	if *c.cfg.ShareLink {
+		m.flowStart(mi)
+		return
+	}
+	// Each migration has the whole link (CloudSim's behaviour): its plan
+	// is fixed now.
+	link := min(src.BWMbps, dst.BWMbps)
+	var plan vm.Migration
+	var err error
+	if c.reference {
+		plan, err = vm.ReferenceMigration(v.Spec.RAMMiB, link)
+	} else {
+		plan, err = c.precopy.Plan(v.Spec.RAMMiB, link)
+	}
+	if err != nil {
+		panic(fmt.Sprintf("datacenter: migration of VM %d: %v", v.ID, err)) // inputs are validated
+	}
+	c.migratedMiB += plan.TransferredMiB
+	c.downtime += plan.Downtime
+	if plan.Downtime > 0 {
+		mg.stopEv = m.s.After(plan.Duration-plan.Downtime, func() {
 			c.migs[mi].stopEv = 0
 			m.degrade(v, 1)
 		})
 	}
-	mg.ev = m.s.After(mg.plan.Duration, func() { m.finishMigration(mi) })
+	mg.ev = m.s.After(plan.Duration, func() { m.finishMigration(mi) })
 }
 
 // degrade sets the fraction of its share a migrating VM loses.
@@ -952,6 +977,7 @@ func (m *Model) abortMigration(v *vm.VM) {
 	} else {
 		m.s.Cancel(mg.ev)
 		m.s.Cancel(mg.stopEv)
+		m.dropFlow(mi)
 		dst := &m.hosts[mg.dst]
 		dst.Reserved -= mg.reserve
 		if dst.Reserved < 1e-9 {

@@ -59,8 +59,10 @@
 // VM's demand (10 % in the reference model, all of it in pre-copy) as
 // CPU demand, which shows in its utilization and power. On the source the
 // VM gets SourceShare of its share (90 % / 100 %), and nothing during a
-// pre-copy stop-and-copy. With share_link, concurrent migrations on a
-// host split its link (the share is fixed when a migration starts); with
+// pre-copy stop-and-copy. With share_link, the migrations running at once
+// share the links as fluid flows over their source's and target's links,
+// at max-min fair rates recomputed whenever one starts or ends (see
+// netshare.go); without it each has the whole link, as in CloudSim. With
 // max_concurrent, migrations beyond the limit on either host wait in
 // order. A VM that ends while migrating cancels the migration and frees
 // the target.

@@ -22,6 +22,14 @@ type Migration struct {
 	SourceShare, TargetReserve float64
 }
 
+// ReferenceSourceShare and ReferenceTargetReserve are the reference
+// model's shares: during a migration the VM gets 90 % of its demand on the
+// source and the target reserves 10 % (Beloglazov & Buyya 2012).
+const (
+	ReferenceSourceShare   = 0.9
+	ReferenceTargetReserve = 0.1
+)
+
 // ReferenceMigration is CloudSim's model (PowerDatacenter; Beloglazov &
 // Buyya 2012): the VM's RAM crosses the link at half its bandwidth, so
 // T = RAM·8 / (bandwidth/2) (MiB, Mb/s: 1024 MiB at 1 Gb/s take 16.384
@@ -33,7 +41,7 @@ func ReferenceMigration(ramMiB, linkMbps float64) (Migration, error) {
 	}
 	return Migration{
 		Duration:       sim.FromSeconds(ramMiB * 8 / (linkMbps / 2)),
-		TransferredMiB: ramMiB, SourceShare: 0.9, TargetReserve: 0.1,
+		TransferredMiB: ramMiB, SourceShare: ReferenceSourceShare, TargetReserve: ReferenceTargetReserve,
 	}, nil
 }
 
@@ -51,6 +59,19 @@ type PreCopy struct {
 	ResumeOverhead sim.Time // restarting on the target (default 0)
 }
 
+// Limits are StopCopyMiB and MaxRounds with their defaults (16 MiB, 30
+// rounds) in place of zeros.
+func (p PreCopy) Limits() (stopMiB float64, rounds int) {
+	stopMiB, rounds = p.StopCopyMiB, p.MaxRounds
+	if stopMiB == 0 {
+		stopMiB = 16
+	}
+	if rounds == 0 {
+		rounds = 30
+	}
+	return stopMiB, rounds
+}
+
 // Plan computes a migration of ramMiB over linkMbps (the share of the
 // host's link the migration gets). The VM runs on the source at its full
 // demand until the stop, and the target reserves its whole demand from
@@ -59,13 +80,7 @@ func (p PreCopy) Plan(ramMiB, linkMbps float64) (Migration, error) {
 	if !(ramMiB > 0) || !(linkMbps > 0) || p.DirtyMiBps < 0 || math.IsInf(ramMiB+linkMbps+p.DirtyMiBps, 0) {
 		return Migration{}, fmt.Errorf("migration: RAM (%v MiB) and link (%v Mb/s) must be > 0 and the dirty rate (%v MiB/s) ≥ 0", ramMiB, linkMbps, p.DirtyMiBps)
 	}
-	stop, rounds := p.StopCopyMiB, p.MaxRounds
-	if stop == 0 {
-		stop = 16
-	}
-	if rounds == 0 {
-		rounds = 30
-	}
+	stop, rounds := p.Limits()
 	rate := linkMbps / 8 // MiB/s
 	v, sent, t := ramMiB, 0.0, 0.0
 	n := 0

@@ -1,0 +1,338 @@
+package datacenter
+
+import (
+	"github.com/simrun/simrun/sim"
+)
+
+// Link sharing (consolidation.share_link): the migrations running at once
+// share the hosts' links as fluid flows. A migration is a flow over two
+// links, its source's and its target's, each of the host's bandwidth.
+// Rates are max-min fair (progressive filling, Bertsekas & Gallager, Data
+// Networks, 2nd ed., §6.5.2): the most crowded link's capacity is split
+// equally among its flows, those flows are fixed at that rate and their
+// share is taken off their other link, and so on. Rates are recomputed
+// whenever a migration starts or ends, for the migrations that share a
+// link with it directly or through others; what each had left to send is
+// brought up to date first, and its end is moved to match its new rate.
+//
+// What a flow sends: the reference model sends the VM's RAM at half the
+// flow's rate (Beloglazov & Buyya 2012 use half the link). Pre-copy
+// (Clark et al., NSDI 2005) sends the RAM in round 0, then in each round
+// what the guest dirtied during the previous one (dirty rate × that
+// round's duration, at most the RAM), until what is left is at most
+// stop_copy_mib, max_rounds rounds have run, or the guest dirties as fast
+// as the flow sends; then the VM stops and the rest is sent (downtime,
+// plus the resume overhead).
+
+// flow is the link-sharing state of a started migration.
+type flow struct {
+	mbps       float64  // its share of the links now, Mb/s
+	rem        float64  // MiB left to send in the current phase
+	since      sim.Time // when rem was last brought up to date
+	round      int      // pre-copy rounds completed
+	roundStart sim.Time
+	stopCopy   bool // in stop-and-copy (the VM is paused)
+	downFrom   sim.Time
+	mark       uint32 // visit mark of reshareLinks
+	frozen     bool   // scratch of reshareLinks
+	onEnd      func() // the phase-end event's action
+}
+
+// sendRate is how fast a flow's phase drains, in MiB/s.
+func (c *consolidator) sendRate(f *flow) float64 {
+	r := f.mbps / 8
+	if c.reference {
+		r /= 2
+	}
+	return r
+}
+
+// flowStart starts migration mi as a flow: its RAM is the first thing to
+// send. Rates are recomputed by startFlows once the migrations starting
+// together have all been added.
+func (m *Model) flowStart(mi int32) {
+	c := m.cons
+	now := m.s.Now()
+	mg := &c.migs[mi]
+	ram := m.vms[mg.vm].Spec.RAMMiB
+	mg.fl = flow{rem: ram, since: now, roundStart: now}
+	c.hostFlows[mg.src] = append(c.hostFlows[mg.src], mi)
+	c.hostFlows[mg.dst] = append(c.hostFlows[mg.dst], mi)
+	c.migratedMiB += ram
+	c.starting = append(c.starting, mi)
+}
+
+// startFlows shares the links again after migrations were added by
+// flowStart, and sends a pre-copy straight to stop-and-copy when the guest
+// dirties memory at least as fast as its share of the link sends it (or
+// its RAM is within stop_copy_mib).
+func (m *Model) startFlows() {
+	c := m.cons
+	if len(c.starting) == 0 {
+		return
+	}
+	seeds := c.seeds[:0]
+	for _, mi := range c.starting {
+		seeds = append(seeds, c.migs[mi].src, c.migs[mi].dst)
+	}
+	c.seeds = seeds
+	m.reshareLinks(seeds...)
+	if !c.reference {
+		stop, rounds := c.precopy.Limits()
+		for _, mi := range c.starting {
+			mg := &c.migs[mi]
+			if !(rounds > 0 && mg.fl.rem > stop && c.precopy.DirtyMiBps < c.sendRate(&mg.fl)) {
+				m.enterStopCopy(mi)
+			}
+		}
+	}
+	c.starting = c.starting[:0]
+}
+
+// enterStopCopy pauses the migrating VM: what is left is sent while it
+// runs nowhere.
+func (m *Model) enterStopCopy(mi int32) {
+	c := m.cons
+	mg := &c.migs[mi]
+	mg.fl.stopCopy, mg.fl.downFrom = true, m.s.Now()
+	m.degrade(&m.vms[mg.vm], 1)
+}
+
+// flowPhaseEnd: migration mi has sent its current phase.
+func (m *Model) flowPhaseEnd(mi int32) {
+	c := m.cons
+	now := m.s.Now()
+	mg := &c.migs[mi]
+	mg.ev = 0
+	mg.fl.rem, mg.fl.since = 0, now
+	if c.reference || mg.fl.stopCopy {
+		m.flowEnd(mi)
+		return
+	}
+	// A pre-copy round ended: the next sends what was dirtied meanwhile.
+	p := c.precopy
+	stop, rounds := p.Limits()
+	ram := m.vms[mg.vm].Spec.RAMMiB
+	mg.fl.round++
+	v := min(p.DirtyMiBps*sim.Seconds(now-mg.fl.roundStart), ram)
+	mg.fl.rem, mg.fl.roundStart = v, now
+	c.migratedMiB += v
+	if !(mg.fl.round < rounds && v > stop && p.DirtyMiBps < c.sendRate(&mg.fl)) {
+		m.enterStopCopy(mi)
+	}
+	m.scheduleFlow(mi)
+}
+
+// flowEnd: migration mi has sent everything. Its links are freed for the
+// others; the VM resumes on the target after the resume overhead.
+func (m *Model) flowEnd(mi int32) {
+	c := m.cons
+	mg := &c.migs[mi]
+	m.dropFlow(mi)
+	if c.reference {
+		m.finishMigration(mi)
+		return
+	}
+	resume := c.precopy.ResumeOverhead
+	c.downtime += m.s.Now() - mg.fl.downFrom + resume
+	if resume > 0 {
+		mg.ev = m.s.After(resume, func() { m.finishMigration(mi) })
+		return
+	}
+	m.finishMigration(mi)
+}
+
+// dropFlow takes migration mi off its links (it ended or was aborted) and
+// re-shares them among the flows left.
+func (m *Model) dropFlow(mi int32) {
+	c := m.cons
+	mg := &c.migs[mi]
+	if !c.onLink(mg.src, mi) {
+		return
+	}
+	del := func(h int) {
+		fs := c.hostFlows[h]
+		for i, x := range fs {
+			if x == mi {
+				c.hostFlows[h] = append(fs[:i], fs[i+1:]...)
+				return
+			}
+		}
+	}
+	del(mg.src)
+	del(mg.dst)
+	mg.fl.mbps = 0
+	m.reshareLinks(mg.src, mg.dst)
+}
+
+func (c *consolidator) onLink(h int, mi int32) bool {
+	for _, x := range c.hostFlows[h] {
+		if x == mi {
+			return true
+		}
+	}
+	return false
+}
+
+// scheduleFlow (re)schedules the end of migration mi's current phase at its
+// current rate.
+func (m *Model) scheduleFlow(mi int32) {
+	c := m.cons
+	mg := &c.migs[mi]
+	if mg.ev != 0 {
+		m.s.Cancel(mg.ev)
+	}
+	d := sim.FromSeconds(mg.fl.rem / c.sendRate(&mg.fl))
+	if mg.fl.onEnd == nil {
+		mg.fl.onEnd = func() { m.flowPhaseEnd(mi) }
+	}
+	mg.ev = m.s.After(d, mg.fl.onEnd)
+}
+
+// reshareLinks recomputes the max-min fair rates of the flows connected to
+// the given hosts through shared links, and moves the ends of those whose
+// rate changed.
+func (m *Model) reshareLinks(seed ...int) {
+	c := m.cons
+	now := m.s.Now()
+	c.linkEpoch++
+	ep := c.linkEpoch
+	// The connected flows, in a deterministic order: breadth first from
+	// the seeds, each host's flows in the order they started.
+	hosts, flows := c.linkHosts[:0], c.linkFlows[:0]
+	visit := func(h int) {
+		if c.linkMark[h] != ep {
+			c.linkMark[h] = ep
+			c.linkIdx[h] = int32(len(hosts))
+			hosts = append(hosts, h)
+		}
+	}
+	for _, h := range seed {
+		visit(h)
+	}
+	for i := 0; i < len(hosts); i++ {
+		for _, mi := range c.hostFlows[hosts[i]] {
+			f := &c.migs[mi].fl
+			if f.mark == ep {
+				continue
+			}
+			f.mark = ep
+			flows = append(flows, mi)
+			visit(c.migs[mi].src)
+			visit(c.migs[mi].dst)
+		}
+	}
+	// Bring what each has left to send up to date.
+	old := c.linkOld[:0]
+	for _, mi := range flows {
+		f := &c.migs[mi].fl
+		if r := c.sendRate(f); r > 0 {
+			f.rem = max(0, f.rem-r*sim.Seconds(now-f.since))
+		}
+		f.since = now
+		f.frozen = false
+		old = append(old, f.mbps)
+	}
+	// Progressive filling: the link with the lowest fair level fixes its
+	// flows at that level. A link's level only rises as flows elsewhere are
+	// fixed (they are fixed at most at its level), so a heap with stale
+	// entries skipped finds the next one.
+	capLeft, count := c.linkCap[:0], c.linkCount[:0]
+	hp := levelHeap(c.linkHeap[:0])
+	for i, h := range hosts {
+		capLeft = append(capLeft, m.hosts[h].BWMbps)
+		count = append(count, len(c.hostFlows[h]))
+		if count[i] > 0 {
+			hp = append(hp, levelAt{capLeft[i] / float64(count[i]), int32(i)})
+		}
+	}
+	hp.init()
+	for len(hp) > 0 {
+		top := hp.pop()
+		i := top.link
+		if count[i] == 0 || top.level != capLeft[i]/float64(count[i]) {
+			continue // stale
+		}
+		fair := max(top.level, 0)
+		for _, mi := range c.hostFlows[hosts[i]] {
+			mg := &c.migs[mi]
+			if mg.fl.frozen {
+				continue
+			}
+			mg.fl.frozen, mg.fl.mbps = true, fair
+			for _, h := range [2]int{mg.src, mg.dst} {
+				j := c.linkIdx[h]
+				capLeft[j] -= fair
+				count[j]--
+				if j != i && count[j] > 0 {
+					hp.push(levelAt{capLeft[j] / float64(count[j]), j})
+				}
+			}
+		}
+	}
+	for i, mi := range flows {
+		if mg := &c.migs[mi]; mg.fl.mbps != old[i] || mg.ev == 0 {
+			m.scheduleFlow(mi)
+		}
+	}
+	c.linkHosts, c.linkFlows, c.linkCap, c.linkCount, c.linkOld, c.linkHeap = hosts, flows, capLeft, count, old, []levelAt(hp)
+}
+
+// levelAt is a link's fair level (capacity left per unfixed flow); the
+// heap orders by level, then by the link's place in the visit order.
+type levelAt struct {
+	level float64
+	link  int32
+}
+
+type levelHeap []levelAt
+
+func (a levelAt) less(b levelAt) bool {
+	return a.level < b.level || a.level == b.level && a.link < b.link
+}
+
+func (h levelHeap) init() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+func (h *levelHeap) push(x levelAt) {
+	*h = append(*h, x)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !s[i].less(s[p]) {
+			break
+		}
+		s[i], s[p] = s[p], s[i]
+		i = p
+	}
+}
+
+func (h *levelHeap) pop() levelAt {
+	s := *h
+	top := s[0]
+	n := len(s) - 1
+	s[0] = s[n]
+	*h = s[:n]
+	(*h).down(0)
+	return top
+}
+
+func (h levelHeap) down(i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		if r := l + 1; r < len(h) && h[r].less(h[l]) {
+			l = r
+		}
+		if !h[l].less(h[i]) {
+			return
+		}
+		h[i], h[l] = h[l], h[i]
+		i = l
+	}
+}
