@@ -105,6 +105,10 @@ func TestConsolidationByHand(t *testing.T) {
 		{"mean_time_before_shutdown_s", 600 + T - 300},
 		{"mean_time_before_migration_s", (300 + (600 - (300 + T))) / 2},
 		{"sla_violation", unmet}, {"migrated_mib", 2048}, {"overloaded_host_intervals", 1},
+		// CloudSim's SLATAH: host 0 short while saturated (16.384 s of 900
+		// s; its 30 MIPS reservation at 600 s is granted), host 1 while a
+		// runs there at 90 % before leaving (16.384 s of 316.384 s active).
+		{"slatah_cloudsim", (T/900 + T/(316.384)) / 2}, {"slav_cloudsim", (T/900 + T/(316.384)) / 2 * pdm},
 	} {
 		if got := m[c.key]; !near(got, c.want) {
 			t.Errorf("%s = %v, want %v", c.key, got, c.want)

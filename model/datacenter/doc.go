@@ -82,8 +82,10 @@
 //     (the unmet share of the CPU demanded).
 //
 // CloudSim's SLATAH counts any time a host's allocation falls short of the
-// requests, migrations included; ours is the paper's definition (the
-// host at 100 %), so it is lower. With cloudsim_ram, re-placement ignores
+// requests, migrations included; "slatah" is the paper's definition (the
+// host at 100 %), so it is lower, and CloudSim's is reported beside it as
+// "slatah_cloudsim" (time some VM on the host got less than it asked for)
+// with "slav_cloudsim" = slatah_cloudsim × PDM. With cloudsim_ram, re-placement ignores
 // memory as CloudSim does (its running PlanetLab VMs ask for 0 RAM).
 //
 // Baselines: npa keeps every host on at its full-load power; dvfs lets

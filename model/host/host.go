@@ -51,10 +51,12 @@ type Host struct {
 	// ActiveTime is how long the host has been on with VMs (or a
 	// reservation), and SaturatedTime how much of it the demand exceeded
 	// capacity (the host at 100 %, SLATAH's numerator), both up to the last
-	// Record.
-	ActiveTime, SaturatedTime sim.Time
-	slaLast                   sim.Time
-	slaActive, slaSat         bool
+	// Record. ShortTime is how much of it some VM got less than it asked
+	// for, for any reason (contention or a migration's degradation): the
+	// numerator of CloudSim's variant of SLATAH.
+	ActiveTime, SaturatedTime, ShortTime sim.Time
+	slaLast                              sim.Time
+	slaActive, slaSat, slaShort          bool
 
 	energy  EnergyMeter
 	alloc   sim.TimeAvg
@@ -174,11 +176,15 @@ func (h *Host) settle(now sim.Time) {
 		if h.slaSat {
 			h.SaturatedTime += dt
 		}
+		if h.slaShort {
+			h.ShortTime += dt
+		}
 	}
 	h.slaLast = now
 	c := h.Capacity()
 	h.slaActive = h.On && (len(h.VMs) > 0 || h.Reserved > 0)
 	h.slaSat = h.slaActive && h.Demand > c*(1+1e-9)
+	h.slaShort = h.slaActive && h.Alloc < h.Demand*(1-1e-9)
 }
 
 // EnergyJoules is the energy used from the start up to now.
