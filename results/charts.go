@@ -44,11 +44,22 @@ type Bars struct {
 	HLineLabel string
 }
 
-// Series is one named sequence of values.
+// Series is one named sequence of values. Err, when set, holds a
+// half-width per value (a confidence interval) drawn as an error bar;
+// NaN draws none.
 type Series struct {
 	Label  string
 	Values []float64
+	Err    []float64
 }
+
+// yErrs is a series' points with their error bars, for plotter.YErrorBars.
+type yErrs struct {
+	plotter.XYs
+	err []float64
+}
+
+func (e yErrs) YError(i int) (float64, float64) { return e.err[i], e.err[i] }
 
 // Lines is a line chart of several series over shared x values.
 type Lines struct {
@@ -60,6 +71,8 @@ type Lines struct {
 	HLineLabel            string
 	// NoPoints draws lines only (for long series).
 	NoPoints bool
+	// XNames, when set, label the x values (one per X) instead of numbers.
+	XNames []string
 }
 
 // Scatter is a scatter plot of labelled points; each point is its own
@@ -234,6 +247,25 @@ func (l *Lines) plot() (*plot.Plot, error) {
 		pts.Shape = plotutil.Shape(i)
 		p.Add(ln, pts)
 		p.Legend.Add(s.Label, ln, pts)
+		if s.Err != nil {
+			var xe plotter.XYs
+			var ee []float64
+			for k := range l.X {
+				if k < len(s.Err) && !math.IsNaN(s.Err[k]) && s.Err[k] > 0 {
+					xe = append(xe, plotter.XY{X: l.X[k], Y: s.Values[k]})
+					ee = append(ee, s.Err[k])
+					top = max(top, s.Values[k]+s.Err[k])
+				}
+			}
+			if len(xe) > 0 {
+				eb, err := plotter.NewYErrorBars(yErrs{xe, ee})
+				if err != nil {
+					return nil, err
+				}
+				eb.Color = colorAt(i)
+				p.Add(eb)
+			}
+		}
 	}
 	if l.HLine > 0 && len(l.X) > 0 {
 		h, err := hline(l.HLine, l.X[0], l.X[len(l.X)-1])
@@ -254,6 +286,14 @@ func (l *Lines) plot() (*plot.Plot, error) {
 		if top > 0 {
 			p.Y.Max = top * 1.3
 		}
+	}
+	if len(l.XNames) == len(l.X) && len(l.X) > 0 {
+		ticks := make([]plot.Tick, len(l.X))
+		for i, x := range l.X {
+			ticks[i] = plot.Tick{Value: x, Label: l.XNames[i]}
+		}
+		p.X.Tick.Marker = plot.ConstantTicks(ticks)
+		p.X.Min, p.X.Max = l.X[0]-0.5, l.X[len(l.X)-1]+0.5
 	}
 	p.Legend.Top = true
 	p.Legend.Left = true

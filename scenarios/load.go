@@ -545,6 +545,10 @@ func (l *loader) decode(v any, rv reflect.Value, p string) {
 			return
 		}
 		rv.Set(reflect.ValueOf(m))
+	case reflect.Interface: // any value; the validation checks it
+		if v != nil {
+			rv.Set(reflect.ValueOf(v))
+		}
 	case reflect.Pointer:
 		e := reflect.New(t.Elem())
 		l.decode(v, e.Elem(), p)

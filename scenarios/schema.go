@@ -57,6 +57,9 @@ type Scenario struct {
 	// Memory configures the memory-overcommitment model of a "memory"
 	// study (table "memory").
 	Memory Memory `toml:"memory"`
+	// Sweep declares the grid `simrun sweep` runs (table "sweep"); `simrun
+	// run` ignores it.
+	Sweep Sweep `toml:"sweep"`
 
 	// Source is the scenario text as loaded (after nothing: the raw bytes).
 	Source []byte `toml:"-"`
@@ -505,3 +508,27 @@ type Output struct {
 // Duration is a simulated duration written in TOML as a Go duration string
 // ("90s", "1h30m", "24h") or an integer number of seconds.
 type Duration struct{ sim.Time }
+
+// Sweep is a grid of variants of the scenario, each replicated: see
+// `simrun sweep` and package sweep.
+type Sweep struct {
+	// Replications of every grid point, each with its own seed derived
+	// from the master seed (default 1).
+	Replications int `toml:"replications"`
+	// Vary lists the swept keys (array of tables "sweep.vary"); the grid
+	// is their Cartesian product, the first varying slowest.
+	Vary []SweepAxis `toml:"vary"`
+	// Plots names the summary metrics drawn against the first swept key
+	// (default: the usual ones the runs have).
+	Plots []string `toml:"plots"`
+	// Scatter names two metrics drawn against each other, one point per
+	// grid point (optional).
+	Scatter []string `toml:"scatter"`
+}
+
+// SweepAxis is one swept key: any key --set accepts (a declared parameter
+// or a key path such as host_group.0.count) and its values.
+type SweepAxis struct {
+	Key    string `toml:"key"`
+	Values []any  `toml:"values"`
+}

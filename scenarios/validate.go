@@ -305,6 +305,7 @@ const maxBytes = 16 << 30
 
 // validate collects every problem with its key path.
 func (l *loader) validate(sc *Scenario, doc map[string]any, opts Options) []error {
+	l.sweep(&sc.Sweep)
 	pos := func(key string, v float64) {
 		if math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 {
 			l.errorf(key, "must be > 0 (got %v)", v)
@@ -881,4 +882,35 @@ func (sc *Scenario) Profile(name string) (vm.Profile, error) {
 func dirExists(fsys fs.FS, p string) bool {
 	st, err := fs.Stat(fsys, p)
 	return err == nil && st.IsDir()
+}
+
+// sweep checks the [sweep] table; the keys themselves are checked when
+// each grid point is loaded with its values as --set overrides.
+func (l *loader) sweep(sw *Sweep) {
+	if sw.Replications < 0 {
+		l.errorf("sweep.replications", "must be ≥ 1 (got %d)", sw.Replications)
+	}
+	seen := map[string]bool{}
+	for i, a := range sw.Vary {
+		key := fmt.Sprintf("sweep.vary[%d]", i)
+		if strings.TrimSpace(a.Key) == "" {
+			l.errorf(key+".key", "is required: the scenario key to sweep, such as host_group.0.count")
+		} else if seen[a.Key] {
+			l.errorf(key+".key", "%q is swept twice", a.Key)
+		}
+		seen[a.Key] = true
+		if len(a.Values) == 0 {
+			l.errorf(key+".values", "is required: a list of at least one value")
+		}
+		for j, v := range a.Values {
+			switch v.(type) {
+			case string, int64, float64, bool:
+			default:
+				l.errorf(fmt.Sprintf("%s.values[%d]", key, j), "want a string, number or bool, got %s", describe(v))
+			}
+		}
+	}
+	if n := len(sw.Scatter); n != 0 && n != 2 {
+		l.errorf("sweep.scatter", "want two metric names, got %d", n)
+	}
 }

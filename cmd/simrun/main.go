@@ -1,6 +1,8 @@
 // Command simrun runs simulations of virtualized datacenters.
 //
 //	simrun run NAME|FILE [-o DIR] [--seed N] [--set key=value ...] [--quiet]
+//	simrun sweep NAME|FILE [-o DIR] [-j N] [--sweep key=v1,v2,...] [--replications R] [--shard i/n] ...
+//	simrun merge [-o DIR] SHARD_DIR...
 //	simrun validate NAME|FILE [--set key=value ...]
 //	simrun list
 //	simrun overhead [--profile NAME|FILE] [--cpu ...] [--mmu ...] [--io ...] [--json] [-o chart.png]
@@ -22,6 +24,17 @@ Usage:
   simrun run NAME|FILE [-o DIR] [--seed N] [--set key=value ...] [--quiet]
       Run a scenario (an embedded NAME such as quickstart, or a TOML FILE) and
       write summary.json, CSV files and plots into DIR (default out/NAME-seedN).
+  simrun sweep NAME|FILE [-o DIR] [-j N] [--sweep key=v1,v2,...] [--replications R]
+               [--seed N] [--set key=value ...] [--plot METRIC ...] [--shard i/n] [--quiet]
+      Run a grid of variants (the scenario's [sweep] table and/or --sweep, each
+      repeated R times with seeds derived from the master seed) on N workers
+      (default: all cores), and write per-run summaries (runs/), runs.csv, and
+      per point the mean, sd and 95 % confidence interval of every metric
+      (stats.csv, stats.json) with plots. Re-running skips the runs already
+      done. --shard i/n (or a Slurm array task's SLURM_ARRAY_TASK_ID/COUNT, or
+      JOB_COMPLETION_INDEX with --shards n) runs one shard of the runs.
+  simrun merge [-o DIR] SHARD_DIR...
+      Combine the shards of a sweep into the files a single sweep writes.
   simrun validate NAME|FILE [--set key=value ...]
       Check a scenario and report every problem, without running it.
   simrun list
@@ -78,6 +91,10 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return cmdRun(args[1:], stdout, stderr)
 	case "validate":
 		return cmdValidate(args[1:], stdout, stderr)
+	case "sweep":
+		return cmdSweep(args[1:], stdout, stderr)
+	case "merge":
+		return cmdMerge(args[1:], stdout, stderr)
 	case "list":
 		return cmdList(args[1:], stdout)
 	case "overhead":
@@ -89,7 +106,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return badInput("unknown command %q (commands: run, validate, list, overhead, version)", args[0])
+	return badInput("unknown command %q (commands: run, sweep, merge, validate, list, overhead, version)", args[0])
 }
 
 // multiFlag collects a repeated string flag.

@@ -1,0 +1,380 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/simrun/simrun/model/datacenter"
+	"github.com/simrun/simrun/results"
+	"github.com/simrun/simrun/scenarios"
+	"github.com/simrun/simrun/sweep"
+)
+
+// execute runs one scenario (a datacenter run or a study) and returns its
+// summary; it gives up between event batches when ctx is cancelled.
+func execute(ctx context.Context, sc *scenarios.Scenario) (*results.Summary, error) {
+	rec := &results.Recorder{}
+	if datacenter.IsStudy(sc) {
+		if err := datacenter.RunStudy(sc, rec); err != nil {
+			return nil, inputError{err}
+		}
+	} else {
+		m, err := datacenter.New(sc, rec)
+		if err != nil {
+			return nil, inputError{err}
+		}
+		for !m.StepN(1 << 14) {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		m.Finish()
+	}
+	rec.Summary.Revision = revision()
+	return &rec.Summary, nil
+}
+
+// tomlLiteral writes a [sweep] value as a --set value.
+func tomlLiteral(v any) string {
+	switch x := v.(type) {
+	case string:
+		return strconv.Quote(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		s := strconv.FormatFloat(x, 'g', -1, 64)
+		if !strings.ContainsAny(s, ".eEn") {
+			s += ".0"
+		}
+		return s
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return fmt.Sprint(v)
+}
+
+// shardFromEnv reads the shard of a Slurm job array task or a Kubernetes
+// Indexed Job pod.
+func shardFromEnv(shards int) (i, n int, ok bool, err error) {
+	if id, cnt := os.Getenv("SLURM_ARRAY_TASK_ID"), os.Getenv("SLURM_ARRAY_TASK_COUNT"); id != "" && cnt != "" {
+		i, err1 := strconv.Atoi(id)
+		n, err2 := strconv.Atoi(cnt)
+		lo := 0
+		if m := os.Getenv("SLURM_ARRAY_TASK_MIN"); m != "" {
+			lo, _ = strconv.Atoi(m)
+		}
+		if err1 != nil || err2 != nil || n < 1 || i-lo < 0 || i-lo >= n {
+			return 0, 0, false, badInput("SLURM_ARRAY_TASK_ID=%s, SLURM_ARRAY_TASK_COUNT=%s: want an index within the count (an array such as --array=0-3)", id, cnt)
+		}
+		return i - lo, n, true, nil
+	}
+	if id := os.Getenv("JOB_COMPLETION_INDEX"); id != "" {
+		if shards < 1 {
+			return 0, 0, false, badInput("JOB_COMPLETION_INDEX is set: give --shards N (the Indexed Job's completions)")
+		}
+		i, err := strconv.Atoi(id)
+		if err != nil || i < 0 || i >= shards {
+			return 0, 0, false, badInput("JOB_COMPLETION_INDEX=%s: want 0..%d", id, shards-1)
+		}
+		return i, shards, true, nil
+	}
+	return 0, 0, false, nil
+}
+
+func parseShard(s string) (int, int, error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, badInput("--shard %q: want i/n with 0 ≤ i < n, e.g. 0/4", s)
+	}
+	return i, n, nil
+}
+
+func cmdSweep(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("o", "", "output directory (default out/NAME-sweep-seedN)")
+	jobs := fs.Int("j", runtime.NumCPU(), "runs at once")
+	reps := fs.Int("replications", 0, "replications per grid point (default: the scenario's [sweep] replications, or 1)")
+	seedStr := fs.String("seed", "", "master seed (default: the scenario's)")
+	shardStr := fs.String("shard", "", "run only shard i of n (i/n): the runs whose index ≡ i (mod n)")
+	shards := fs.Int("shards", 0, "number of shards when the index comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)")
+	quiet := fs.Bool("quiet", false, "print nothing but errors")
+	var sets, axes, plots multiFlag
+	fs.Var(&sets, "set", "key=value override for every run (repeatable)")
+	fs.Var(&axes, "sweep", "key=v1,v2,... a swept key and its values (repeatable)")
+	fs.Var(&plots, "plot", "metric to plot against the first swept key (repeatable)")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return badInput("sweep takes one scenario name or file, got %d (try: simrun sweep quickstart --sweep hosts=8,10,12 --replications 5)", len(pos))
+	}
+	if *jobs < 1 {
+		return badInput("-j %d: want at least 1", *jobs)
+	}
+	var seed *uint64
+	if *seedStr != "" {
+		v, err := strconv.ParseUint(*seedStr, 10, 64)
+		if err != nil {
+			return badInput("--seed: want a non-negative integer, got %q", *seedStr)
+		}
+		seed = &v
+	}
+	base, err := load(pos[0], sets, seed)
+	if err != nil {
+		return err
+	}
+	g := &sweep.Grid{Scenario: pos[0], Sets: sets, Replications: base.Sweep.Replications, MasterSeed: base.Seed,
+		Plots: base.Sweep.Plots, Scatter: base.Sweep.Scatter}
+	if g.Sets == nil {
+		g.Sets = []string{}
+	}
+	for _, a := range base.Sweep.Vary {
+		ax := sweep.Axis{Key: a.Key}
+		for _, v := range a.Values {
+			ax.Values = append(ax.Values, tomlLiteral(v))
+		}
+		g.Axes = append(g.Axes, ax)
+	}
+	for _, s := range axes {
+		k, vs, ok := strings.Cut(s, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" || strings.TrimSpace(vs) == "" {
+			return badInput("--sweep %q: want key=v1,v2,...", s)
+		}
+		ax := sweep.Axis{Key: k}
+		for _, v := range strings.Split(vs, ",") {
+			ax.Values = append(ax.Values, strings.TrimSpace(v))
+		}
+		replaced := false
+		for i := range g.Axes {
+			if g.Axes[i].Key == k {
+				g.Axes[i], replaced = ax, true
+			}
+		}
+		if !replaced {
+			g.Axes = append(g.Axes, ax)
+		}
+	}
+	if *reps != 0 {
+		g.Replications = *reps
+	}
+	if g.Replications == 0 {
+		g.Replications = 1
+	}
+	if g.Replications < 0 {
+		return badInput("--replications %d: want at least 1", g.Replications)
+	}
+	if len(plots) > 0 {
+		g.Plots = plots
+	}
+	opt := sweep.Options{Workers: *jobs}
+	if *shardStr != "" {
+		opt.Shard, opt.Shards, err = parseShard(*shardStr)
+	} else {
+		opt.Shard, opt.Shards, _, err = shardFromEnv(*shards)
+	}
+	if err != nil {
+		return err
+	}
+	dir := *out
+	if dir == "" {
+		dir = filepath.Join("out", fmt.Sprintf("%s-sweep-seed%d", base.Name, base.Seed))
+	}
+	loader := func(s []string, sd uint64) (*scenarios.Scenario, error) { return load(pos[0], s, &sd) }
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var bar *progressbar.ProgressBar
+	if !*quiet && isTerminal(stderr) {
+		opt.Progress = func(done, total int) {
+			if bar == nil {
+				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(stderr),
+					progressbar.OptionSetDescription(base.Name+" sweep"), progressbar.OptionShowCount(),
+					progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100*time.Millisecond),
+					progressbar.OptionClearOnFinish())
+			}
+			_ = bar.Set(done)
+		}
+	}
+	started := time.Now()
+	o, err := sweep.Execute(ctx, dir, g, loader, execute, opt)
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted: %d runs done and kept in %s; run the same command again to finish the others", o.Skipped+o.Ran, dir)
+	}
+	if err != nil {
+		return err
+	}
+	if *quiet {
+		return nil
+	}
+	fmt.Fprintf(stdout, "%s sweep (master seed %d): %d grid points × %d replications = %d runs", base.Name, g.MasterSeed, g.Points(), g.Replications, o.Total)
+	if opt.Shards > 1 {
+		fmt.Fprintf(stdout, "; shard %d/%d has %d", opt.Shard, opt.Shards, o.Mine)
+	}
+	fmt.Fprintf(stdout, "; ran %d, %d already done, in %.1f s on %d workers\n", o.Ran, o.Skipped, time.Since(started).Seconds(), *jobs)
+	if !o.Complete {
+		fmt.Fprintf(stdout, "  runs in %s/runs; when every shard is done: simrun merge -o DIR %s ...\n", dir, dir)
+		return nil
+	}
+	if err := printSweepTable(stdout, dir, g); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "  results in %s: %s, runs/\n", dir, strings.Join(o.Files, ", "))
+	return nil
+}
+
+// printSweepTable prints the plotted metrics' means and 95 % CIs per point.
+func printSweepTable(w io.Writer, dir string, g *sweep.Grid) error {
+	f, err := os.Open(filepath.Join(dir, "stats.csv"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return err
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) < 2 {
+		return nil
+	}
+	head := strings.Split(lines[0], ",")
+	na := len(g.Axes)
+	type cell struct{ mean, lo, hi string }
+	byPoint := map[string]map[string]cell{}
+	var order []string
+	var metrics []string
+	seen := map[string]bool{}
+	for _, l := range lines[1:] {
+		c := splitCSV(l)
+		if len(c) != len(head) {
+			continue
+		}
+		key := strings.Join(c[1:1+na], "\t")
+		if byPoint[key] == nil {
+			byPoint[key] = map[string]cell{}
+			order = append(order, key)
+		}
+		m := c[1+na]
+		byPoint[key][m] = cell{c[3+na], c[5+na], c[6+na]}
+		if !seen[m] {
+			seen[m] = true
+			metrics = append(metrics, m)
+		}
+	}
+	show := g.Plots
+	if len(show) == 0 {
+		for _, m := range []string{"energy_kwh", "mean_active_hosts", "vms_rejected", "slav", "sla_violation", "migrations"} {
+			if seen[m] {
+				show = append(show, m)
+			}
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprint(tw, "  ")
+	for _, a := range g.Axes {
+		fmt.Fprintf(tw, "%s\t", a.Key)
+	}
+	for _, m := range show {
+		fmt.Fprintf(tw, "%s (95%% CI)\t", m)
+	}
+	fmt.Fprintln(tw)
+	for _, k := range order {
+		fmt.Fprint(tw, "  ")
+		if na > 0 {
+			fmt.Fprintf(tw, "%s\t", strings.ReplaceAll(k, `"`, ""))
+		}
+		for _, m := range show {
+			c := byPoint[k][m]
+			fmt.Fprintf(tw, "%s\t", fmtCI(c.mean, c.lo, c.hi))
+		}
+		fmt.Fprintln(tw)
+	}
+	return tw.Flush()
+}
+
+func fmtCI(mean, lo, hi string) string {
+	m, err := strconv.ParseFloat(mean, 64)
+	if err != nil {
+		return "–"
+	}
+	l, err1 := strconv.ParseFloat(lo, 64)
+	h, err2 := strconv.ParseFloat(hi, 64)
+	if err1 != nil || err2 != nil {
+		return fmt.Sprintf("%.4g", m)
+	}
+	return fmt.Sprintf("%.4g ± %.2g", m, (h-l)/2)
+}
+
+func splitCSV(l string) []string {
+	var out []string
+	var cur strings.Builder
+	q := false
+	for i := 0; i < len(l); i++ {
+		ch := l[i]
+		switch {
+		case q && ch == '"' && i+1 < len(l) && l[i+1] == '"':
+			cur.WriteByte('"')
+			i++
+		case ch == '"':
+			q = !q
+		case ch == ',' && !q:
+			out = append(out, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(ch)
+		}
+	}
+	return append(out, cur.String())
+}
+
+func cmdMerge(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("o", "", "output directory (default: the first DIR)")
+	quiet := fs.Bool("quiet", false, "print nothing but errors")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return badInput("merge takes the sweep directories of the shards (simrun merge -o DIR SHARD_DIR...)")
+	}
+	dir := *out
+	if dir == "" {
+		dir = pos[0]
+	}
+	o, err := sweep.Merge(dir, pos...)
+	if err != nil {
+		return err
+	}
+	if !o.Complete {
+		return fmt.Errorf("merge: runs are missing from %s (a shard has not finished?); the runs found were copied to %s/runs", strings.Join(pos, ", "), dir)
+	}
+	if *quiet {
+		return nil
+	}
+	fmt.Fprintf(stdout, "merged %d runs from %d directories into %s: %s, runs/\n", o.Total, len(pos), dir, strings.Join(o.Files, ", "))
+	return nil
+}

@@ -1,0 +1,27 @@
+// Package sweep runs experiments at scale: a grid of scenario variants
+// (any scenario key, swept over listed values) times replications with
+// their own seeds, on several workers, resumable, shardable across
+// machines (a Slurm job array, a Kubernetes Indexed Job) and merged back,
+// then summarized per grid point with the mean, standard deviation and
+// Student-t 95 % confidence interval of every summary metric.
+//
+// Replication r of every grid point runs with the seed
+// ReplicationSeed(master, r), SplitMix64 of the master seed and r (Steele,
+// Lea & Flood, "Fast splittable pseudorandom number generators", OOPSLA
+// 2014): the replications are independent of each other, and the grid
+// points share random numbers replication by replication (common random
+// numbers, which narrow the confidence interval of differences between
+// points; Law, Simulation Modeling and Analysis, 5th ed., §11.2).
+//
+// The confidence interval of a point's metric over n replications x₁…xₙ
+// is x̄ ± t(0.975; n−1)·s/√n, s the sample standard deviation (Law §4.5);
+// gonum computes s and the t quantile. It assumes the replications are
+// independent and their mean near normal, which holds for means of long
+// runs by the central limit theorem.
+//
+// Layout of a sweep directory: sweep.json (the grid and the scenario hash
+// of each point), runs/pPPPP-rRRRR.json (each run's summary, written
+// atomically), and once every run is there runs.csv, stats.csv,
+// stats.json and sweep_METRIC.png/.svg. Outputs depend only on the grid,
+// never on the number of workers or shards.
+package sweep

@@ -1,0 +1,359 @@
+package sweep
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/simrun/simrun/results"
+)
+
+// Stat summarizes one metric over a point's replications: the mean, the
+// sample standard deviation and the Student-t 95 % confidence interval of
+// the mean, mean ± t(0.975, n−1)·sd/√n. With one replication the spread
+// and the interval are unknown (NaN).
+type Stat struct {
+	N                      int
+	Mean, SD, Low, High, H float64
+}
+
+// Summarize computes the Stat of xs (NaNs are left out).
+func Summarize(xs []float64) Stat {
+	v := make([]float64, 0, len(xs))
+	for _, x := range xs {
+		if !math.IsNaN(x) {
+			v = append(v, x)
+		}
+	}
+	s := Stat{N: len(v), Mean: math.NaN(), SD: math.NaN(), Low: math.NaN(), High: math.NaN(), H: math.NaN()}
+	if len(v) == 0 {
+		return s
+	}
+	if len(v) == 1 {
+		s.Mean = v[0]
+		return s
+	}
+	s.Mean, s.SD = stat.MeanStdDev(v, nil)
+	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(len(v) - 1)}.Quantile(0.975)
+	s.H = t * s.SD / math.Sqrt(float64(len(v)))
+	s.Low, s.High = s.Mean-s.H, s.Mean+s.H
+	return s
+}
+
+// Metrics flattens a summary's numbers: its numeric fields (seed aside)
+// and its metrics map, by their JSON names.
+func Metrics(s *results.Summary) map[string]float64 {
+	b, _ := json.Marshal(s)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	out := map[string]float64{}
+	for k, v := range m {
+		if f, ok := v.(float64); ok && k != "seed" {
+			out[k] = f
+		}
+	}
+	for k, v := range s.Metrics {
+		if _, clash := out[k]; clash {
+			k = "metrics." + k
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// PointStats are the statistics of one grid point.
+type PointStats struct {
+	Point  int
+	Values []string
+	Stats  map[string]Stat
+}
+
+// Aggregate reads the runs in dir and, when all are there, writes
+// runs.csv (one row per run), stats.csv and stats.json (per point and
+// metric: n, mean, sd, 95 % CI) and the plots. It returns the files
+// written and whether the sweep is complete.
+func Aggregate(dir string) ([]string, bool, error) {
+	sp, err := readSpec(dir)
+	if err != nil {
+		return nil, false, err
+	}
+	g := &sp.Grid
+	runs := g.Runs()
+	vals := make([]map[string]float64, len(runs))
+	names := map[string]bool{}
+	for i, r := range runs {
+		s, err := readRun(filepath.Join(dir, "runs", r.Name()))
+		if err != nil {
+			if os.IsNotExist(err) {
+				return nil, false, nil
+			}
+			return nil, false, fmt.Errorf("%s: %w", filepath.Join(dir, "runs", r.Name()), err)
+		}
+		vals[i] = Metrics(s)
+		for k := range vals[i] {
+			names[k] = true
+		}
+	}
+	metrics := make([]string, 0, len(names))
+	for k := range names {
+		metrics = append(metrics, k)
+	}
+	slices.Sort(metrics)
+	var files []string
+
+	// runs.csv
+	if err := results.WriteFileAtomic(filepath.Join(dir, "runs.csv"), func(w io.Writer) error {
+		head := []string{"run", "point", "replication", "seed"}
+		for _, a := range g.Axes {
+			head = append(head, a.Key)
+		}
+		writeRow(w, append(head, metrics...))
+		for i, r := range runs {
+			row := []string{strconv.Itoa(r.Index), strconv.Itoa(r.Point), strconv.Itoa(r.Replication), strconv.FormatUint(r.Seed, 10)}
+			row = append(row, r.Values...)
+			for _, k := range metrics {
+				row = append(row, num(vals[i], k))
+			}
+			writeRow(w, row)
+		}
+		return nil
+	}); err != nil {
+		return files, true, err
+	}
+	files = append(files, "runs.csv")
+
+	// Per-point statistics.
+	pts := make([]PointStats, g.Points())
+	for p := range pts {
+		pts[p] = PointStats{Point: p, Values: g.PointValues(p), Stats: map[string]Stat{}}
+		for _, k := range metrics {
+			xs := make([]float64, 0, g.Replications)
+			for r := range g.Replications {
+				if v, ok := vals[p*g.Replications+r][k]; ok {
+					xs = append(xs, v)
+				}
+			}
+			pts[p].Stats[k] = Summarize(xs)
+		}
+	}
+	if err := results.WriteFileAtomic(filepath.Join(dir, "stats.csv"), func(w io.Writer) error {
+		head := []string{"point"}
+		for _, a := range g.Axes {
+			head = append(head, a.Key)
+		}
+		writeRow(w, append(head, "metric", "n", "mean", "sd", "ci95_low", "ci95_high"))
+		for _, ps := range pts {
+			for _, k := range metrics {
+				s := ps.Stats[k]
+				row := append([]string{strconv.Itoa(ps.Point)}, ps.Values...)
+				row = append(row, k, strconv.Itoa(s.N), fnum(s.Mean), fnum(s.SD), fnum(s.Low), fnum(s.High))
+				writeRow(w, row)
+			}
+		}
+		return nil
+	}); err != nil {
+		return files, true, err
+	}
+	files = append(files, "stats.csv")
+	if err := results.WriteFileAtomic(filepath.Join(dir, "stats.json"), func(w io.Writer) error {
+		return writeStatsJSON(w, g, pts, metrics)
+	}); err != nil {
+		return files, true, err
+	}
+	files = append(files, "stats.json")
+	pf, err := writePlots(dir, g, pts, metrics)
+	files = append(files, pf...)
+	return files, true, err
+}
+
+func num(m map[string]float64, k string) string {
+	v, ok := m[k]
+	if !ok {
+		return ""
+	}
+	return fnum(v)
+}
+
+func fnum(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+func writeRow(w io.Writer, cells []string) {
+	for i, c := range cells {
+		if i > 0 {
+			io.WriteString(w, ",")
+		}
+		if strings.ContainsAny(c, ",\"\n\r") {
+			c = `"` + strings.ReplaceAll(c, `"`, `""`) + `"`
+		}
+		io.WriteString(w, c)
+	}
+	io.WriteString(w, "\n")
+}
+
+// jnum is a JSON number, or null for NaN.
+type jnum float64
+
+func (v jnum) MarshalJSON() ([]byte, error) {
+	if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+		return []byte("null"), nil
+	}
+	return []byte(strconv.FormatFloat(float64(v), 'g', -1, 64)), nil
+}
+
+func writeStatsJSON(w io.Writer, g *Grid, pts []PointStats, metrics []string) error {
+	type jstat struct {
+		N      int  `json:"n"`
+		Mean   jnum `json:"mean"`
+		SD     jnum `json:"sd"`
+		CILow  jnum `json:"ci95_low"`
+		CIHigh jnum `json:"ci95_high"`
+	}
+	type kv struct {
+		Key   string `json:"key"`
+		Value string `json:"value"`
+	}
+	type jmetric struct {
+		Name string `json:"name"`
+		jstat
+	}
+	type jpoint struct {
+		Point   int       `json:"point"`
+		Values  []kv      `json:"values"`
+		Metrics []jmetric `json:"metrics"`
+	}
+	out := struct {
+		Scenario     string   `json:"scenario"`
+		Replications int      `json:"replications"`
+		MasterSeed   uint64   `json:"master_seed"`
+		Axes         []Axis   `json:"axes"`
+		Points       []jpoint `json:"points"`
+	}{Scenario: g.Scenario, Replications: g.Replications, MasterSeed: g.MasterSeed, Axes: g.Axes}
+	for _, ps := range pts {
+		jp := jpoint{Point: ps.Point}
+		for i, a := range g.Axes {
+			jp.Values = append(jp.Values, kv{a.Key, ps.Values[i]})
+		}
+		for _, k := range metrics {
+			s := ps.Stats[k]
+			jp.Metrics = append(jp.Metrics, jmetric{k, jstat{s.N, jnum(s.Mean), jnum(s.SD), jnum(s.Low), jnum(s.High)}})
+		}
+		out.Points = append(out.Points, jp)
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// defaultPlots are drawn when the sweep names none, if the runs have them.
+var defaultPlots = []string{"energy_kwh", "mean_active_hosts", "vms_rejected", "slav", "sla_violation", "migrations", "p95_launch_latency_s"}
+
+// writePlots draws each plotted metric against the first axis, one line
+// per combination of the other axes, with 95 % CI error bars; and the
+// scatter of two metrics (one point per grid point).
+func writePlots(dir string, g *Grid, pts []PointStats, metrics []string) ([]string, error) {
+	if len(g.Axes) == 0 {
+		return nil, nil
+	}
+	plots := g.Plots
+	if len(plots) == 0 {
+		for _, k := range defaultPlots {
+			if slices.Contains(metrics, k) {
+				plots = append(plots, k)
+			}
+		}
+	}
+	first := g.Axes[0]
+	x := make([]float64, len(first.Values))
+	numeric := true
+	for i, v := range first.Values {
+		f, err := strconv.ParseFloat(strings.Trim(v, `"`), 64)
+		if err != nil {
+			numeric = false
+		}
+		x[i] = f
+	}
+	var names []string
+	if !numeric {
+		names = make([]string, len(first.Values))
+		for i, v := range first.Values {
+			x[i] = float64(i)
+			names[i] = strings.Trim(v, `"`)
+		}
+	}
+	per := len(pts) / len(first.Values) // points per first-axis value
+	var files []string
+	for _, k := range plots {
+		if !slices.Contains(metrics, k) {
+			return files, fmt.Errorf("sweep: plot of %q: no run has this metric (metrics: %s)", k, strings.Join(metrics, ", "))
+		}
+		l := &results.Lines{Title: g.Scenario + ": " + k + " (mean, 95 % CI)", XLabel: first.Key, YLabel: k, X: x, XNames: names}
+		for o := range per {
+			s := results.Series{Label: otherLabel(g, pts[o].Values), Values: make([]float64, len(x)), Err: make([]float64, len(x))}
+			for i := range x {
+				st := pts[i*per+o].Stats[k]
+				s.Values[i], s.Err[i] = st.Mean, st.H
+			}
+			l.Series = append(l.Series, s)
+		}
+		f, err := results.WriteChartPair(dir, "sweep_"+sanitize(k), l)
+		files = append(files, f...)
+		if err != nil {
+			return files, err
+		}
+	}
+	if len(g.Scatter) == 2 {
+		a, b := g.Scatter[0], g.Scatter[1]
+		for _, k := range g.Scatter {
+			if !slices.Contains(metrics, k) {
+				return files, fmt.Errorf("sweep: scatter of %q: no run has this metric", k)
+			}
+		}
+		sc := &results.Scatter{Title: g.Scenario + ": " + b + " against " + a + " (means)", XLabel: a, YLabel: b}
+		for _, ps := range pts {
+			sc.Points = append(sc.Points, results.Point{Label: describePoint(g, ps.Values), X: ps.Stats[a].Mean, Y: ps.Stats[b].Mean, Color: ps.Point, Shape: ps.Point})
+		}
+		f, err := results.WriteChartPair(dir, "sweep_"+sanitize(b)+"_vs_"+sanitize(a), sc)
+		files = append(files, f...)
+		if err != nil {
+			return files, err
+		}
+	}
+	return files, nil
+}
+
+// otherLabel names a line by the axes other than the first.
+func otherLabel(g *Grid, vals []string) string {
+	if len(g.Axes) == 1 {
+		return "mean"
+	}
+	parts := make([]string, 0, len(vals)-1)
+	for i := 1; i < len(vals); i++ {
+		parts = append(parts, g.Axes[i].Key+"="+strings.Trim(vals[i], `"`))
+	}
+	return strings.Join(parts, " ")
+}
+
+func sanitize(k string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '.' || r == '/' || r == ' ' {
+			return '_'
+		}
+		return r
+	}, k)
+}

@@ -1,0 +1,355 @@
+package sweep
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/simrun/simrun/results"
+	"github.com/simrun/simrun/scenarios"
+)
+
+// Axis is one swept key and its values, each written as a --set value
+// (a TOML literal, or a bare word).
+type Axis struct {
+	Key    string   `json:"key"`
+	Values []string `json:"values"`
+}
+
+// Grid is a sweep: a scenario, the overrides every run shares, the axes
+// whose Cartesian product gives the grid points (the first axis varies
+// slowest), and the replications of each point.
+type Grid struct {
+	Scenario     string   `json:"scenario"`
+	Sets         []string `json:"sets"`
+	Axes         []Axis   `json:"axes"`
+	Replications int      `json:"replications"`
+	MasterSeed   uint64   `json:"master_seed"`
+	// Plots names the metrics drawn against the first axis, and Scatter
+	// two metrics drawn against each other (optional).
+	Plots   []string `json:"plots,omitempty"`
+	Scatter []string `json:"scatter,omitempty"`
+}
+
+// Run is one simulation of a sweep.
+type Run struct {
+	Index, Point, Replication int
+	Seed                      uint64
+	// Values are the point's axis values, in axis order.
+	Values []string
+}
+
+// Name is the run's file name under runs/.
+func (r Run) Name() string { return fmt.Sprintf("p%04d-r%04d.json", r.Point, r.Replication) }
+
+// Points is the number of grid points.
+func (g *Grid) Points() int {
+	n := 1
+	for _, a := range g.Axes {
+		n *= len(a.Values)
+	}
+	return n
+}
+
+// PointValues are the axis values of grid point p.
+func (g *Grid) PointValues(p int) []string {
+	vals := make([]string, len(g.Axes))
+	for i := len(g.Axes) - 1; i >= 0; i-- {
+		n := len(g.Axes[i].Values)
+		vals[i] = g.Axes[i].Values[p%n]
+		p /= n
+	}
+	return vals
+}
+
+// Runs lists the runs in their fixed order: point by point, replication by
+// replication. Run i of point p has index p·R + r.
+func (g *Grid) Runs() []Run {
+	var runs []Run
+	for p := range g.Points() {
+		vals := g.PointValues(p)
+		for r := range g.Replications {
+			runs = append(runs, Run{Index: len(runs), Point: p, Replication: r, Seed: ReplicationSeed(g.MasterSeed, r), Values: vals})
+		}
+	}
+	return runs
+}
+
+// RunSets are the overrides of a run: the shared ones, then the point's
+// axis values.
+func (g *Grid) RunSets(r Run) []string {
+	sets := append([]string(nil), g.Sets...)
+	for i, a := range g.Axes {
+		sets = append(sets, a.Key+"="+r.Values[i])
+	}
+	return sets
+}
+
+// ReplicationSeed is the master seed of replication r: SplitMix64 (Steele,
+// Lea & Flood, OOPSLA 2014) of the master seed and r, so that every
+// replication has an unrelated seed and replication r uses the same seed
+// at every grid point (common random numbers across the grid).
+func ReplicationSeed(master uint64, r int) uint64 {
+	z := master + uint64(r+1)*0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// Loader loads the scenario of a run with these overrides and seed.
+type Loader func(sets []string, seed uint64) (*scenarios.Scenario, error)
+
+// Executor runs a loaded scenario and returns its summary.
+type Executor func(ctx context.Context, sc *scenarios.Scenario) (*results.Summary, error)
+
+// Options control Execute.
+type Options struct {
+	// Workers run at once (default 1).
+	Workers int
+	// Shard and Shards select the runs whose index ≡ Shard (mod Shards)
+	// (Shards 0 or 1: all).
+	Shard, Shards int
+	// Progress, when set, is called after each run with the runs done and
+	// the runs this call has to do.
+	Progress func(done, total int)
+}
+
+// Outcome says what Execute did.
+type Outcome struct {
+	Total, Mine, Skipped, Ran int
+	// Complete is true when every run of the grid has its result in the
+	// directory, and the aggregate files were written.
+	Complete bool
+	Files    []string
+}
+
+// spec is sweep.json: the grid and the scenario hash of every point, so
+// that shards and resumed sweeps can check they run the same thing.
+type spec struct {
+	Grid   Grid     `json:"grid"`
+	Hashes []string `json:"scenario_sha256"`
+}
+
+// Execute runs the grid's runs (those of the shard) that have no result in
+// dir yet, Workers at a time, each result written atomically to
+// dir/runs/NAME. A result is reused when its scenario hash and seed match
+// the run's. When ctx is cancelled no new run starts; those in flight
+// finish. When every run of the grid has a result, the aggregate files are
+// written (see Aggregate).
+func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executor, opt Options) (Outcome, error) {
+	if g.Replications < 1 {
+		return Outcome{}, fmt.Errorf("sweep: replications must be ≥ 1, got %d", g.Replications)
+	}
+	runs := g.Runs()
+	out := Outcome{Total: len(runs)}
+	// Load every run's scenario first: bad input stops the sweep before
+	// anything runs.
+	scs := make([]*scenarios.Scenario, len(runs))
+	var errs []error
+	hashes := make([]string, g.Points())
+	for i, r := range runs {
+		sc, err := load(g.RunSets(r), r.Seed)
+		if err != nil {
+			if r.Replication == 0 {
+				errs = append(errs, fmt.Errorf("grid point %s: %w", describePoint(g, r.Values), err))
+			}
+			continue
+		}
+		scs[i] = sc
+		hashes[r.Point] = sc.SHA256
+	}
+	if len(errs) > 0 {
+		return out, &scenarios.InputError{Problems: errs}
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "runs"), 0o755); err != nil {
+		return out, err
+	}
+	if err := writeSpec(dir, spec{Grid: *g, Hashes: hashes}); err != nil {
+		return out, err
+	}
+	var todo []int
+	for i, r := range runs {
+		if opt.Shards > 1 && r.Index%opt.Shards != opt.Shard {
+			continue
+		}
+		out.Mine++
+		if s, err := readRun(filepath.Join(dir, "runs", r.Name())); err == nil && s.ScenarioSHA256 == scs[i].SHA256 && s.Seed == r.Seed {
+			out.Skipped++
+			continue
+		}
+		todo = append(todo, i)
+	}
+	workers := max(opt.Workers, 1)
+	jobs := make(chan int)
+	var mu sync.Mutex
+	var firstErr error
+	done := 0
+	var wg sync.WaitGroup
+	for range min(workers, max(len(todo), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				s, err := exec(ctx, scs[i])
+				if err == nil {
+					err = results.WriteFileAtomic(filepath.Join(dir, "runs", runs[i].Name()), func(w io.Writer) error {
+						return results.WriteSummaryJSON(w, s)
+					})
+				}
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("run %d (point %s, seed %d): %w", runs[i].Index, describePoint(g, runs[i].Values), runs[i].Seed, err)
+				}
+				if err == nil {
+					done++
+					out.Ran++
+				}
+				if opt.Progress != nil {
+					opt.Progress(done, len(todo))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for _, i := range todo {
+		mu.Lock()
+		failed := firstErr != nil
+		mu.Unlock()
+		if failed {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			break feed
+		case jobs <- i:
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr != nil {
+		return out, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return out, err
+	}
+	files, complete, err := Aggregate(dir)
+	out.Files, out.Complete = files, complete
+	return out, err
+}
+
+func describePoint(g *Grid, vals []string) string {
+	if len(g.Axes) == 0 {
+		return "(single point)"
+	}
+	parts := make([]string, len(vals))
+	for i, v := range vals {
+		parts[i] = g.Axes[i].Key + "=" + v
+	}
+	return strings.Join(parts, " ")
+}
+
+func writeSpec(dir string, s spec) error {
+	path := filepath.Join(dir, "sweep.json")
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if old, err := os.ReadFile(path); err == nil {
+		if string(old) == string(b) {
+			return nil
+		}
+		var prev spec
+		if json.Unmarshal(old, &prev) == nil && !sameSweep(prev, s) {
+			return &scenarios.InputError{Problems: []error{fmt.Errorf("%s holds a different sweep (other scenario, axes, replications or seed); use another -o directory or remove it", dir)}}
+		}
+	}
+	return results.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(b); return err })
+}
+
+// sameSweep: the same runs (plots may differ).
+func sameSweep(a, b spec) bool {
+	ga, gb := a.Grid, b.Grid
+	ga.Plots, gb.Plots, ga.Scatter, gb.Scatter = nil, nil, nil, nil
+	ja, _ := json.Marshal(spec{ga, a.Hashes})
+	jb, _ := json.Marshal(spec{gb, b.Hashes})
+	return string(ja) == string(jb)
+}
+
+func readSpec(dir string) (spec, error) {
+	var s spec
+	b, err := os.ReadFile(filepath.Join(dir, "sweep.json"))
+	if err != nil {
+		return s, err
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return s, fmt.Errorf("%s: %w", filepath.Join(dir, "sweep.json"), err)
+	}
+	return s, nil
+}
+
+func readRun(path string) (*results.Summary, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return results.ReadSummaryJSON(f)
+}
+
+// Merge combines the run results of shard directories (each written by
+// Execute with the same grid) into out and aggregates them: out then holds
+// the same files a single-machine sweep writes.
+func Merge(out string, dirs ...string) (Outcome, error) {
+	if len(dirs) == 0 {
+		return Outcome{}, errors.New("merge: no directory given")
+	}
+	first, err := readSpec(dirs[0])
+	if err != nil {
+		return Outcome{}, &scenarios.InputError{Problems: []error{fmt.Errorf("merge: %s is not a sweep directory: %w", dirs[0], err)}}
+	}
+	for _, d := range dirs[1:] {
+		s, err := readSpec(d)
+		if err != nil {
+			return Outcome{}, &scenarios.InputError{Problems: []error{fmt.Errorf("merge: %s is not a sweep directory: %w", d, err)}}
+		}
+		if !sameSweep(first, s) {
+			return Outcome{}, &scenarios.InputError{Problems: []error{fmt.Errorf("merge: %s and %s hold different sweeps", dirs[0], d)}}
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(out, "runs"), 0o755); err != nil {
+		return Outcome{}, err
+	}
+	if err := writeSpec(out, first); err != nil {
+		return Outcome{}, err
+	}
+	runs := first.Grid.Runs()
+	o := Outcome{Total: len(runs)}
+	for _, r := range runs {
+		dst := filepath.Join(out, "runs", r.Name())
+		for _, d := range dirs {
+			src := filepath.Join(d, "runs", r.Name())
+			if filepath.Clean(src) == filepath.Clean(dst) {
+				break
+			}
+			b, err := os.ReadFile(src)
+			if err != nil {
+				continue
+			}
+			if err := results.WriteFileAtomic(dst, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
+				return o, err
+			}
+			break
+		}
+	}
+	files, complete, err := Aggregate(out)
+	o.Files, o.Complete = files, complete
+	return o, err
+}
