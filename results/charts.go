@@ -3,6 +3,7 @@ package results
 import (
 	"fmt"
 	"image/color"
+	"image/png"
 	"io"
 	"math"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // palette is a colour-blind-friendly cycle (Okabe–Ito), black last.
@@ -322,6 +324,14 @@ func WriteChart(path string, c Chart) error {
 		n = 12 // room for the legend
 	}
 	w, h := size(n)
+	if ext == "png" {
+		// Drawn as p.WriterTo would, but encoded at the fastest
+		// compression: the same pixels, a few times quicker to write.
+		c := vgimg.New(w, h)
+		p.Draw(draw.New(c))
+		enc := png.Encoder{CompressionLevel: png.BestSpeed}
+		return WriteFileAtomic(path, func(out io.Writer) error { return enc.Encode(out, c.Image()) })
+	}
 	wt, err := p.WriterTo(w, h, ext)
 	if err != nil {
 		return err

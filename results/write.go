@@ -143,7 +143,20 @@ func WriteDir(dir string, r *Recorder, opt WriteOptions) ([]string, error) {
 // WriteFileAtomic writes path through a temporary file in the same
 // directory: buffered, synced, closed, then renamed over path. On any error
 // the temporary file is removed and an existing file at path is untouched.
-func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
+func WriteFileAtomic(path string, write func(w io.Writer) error) error {
+	return writeFileAtomic(path, true, write)
+}
+
+// WriteFileAtomicNoSync is WriteFileAtomic without the fsync: the file
+// still appears whole or not at all to every reader, whatever happens to
+// the writing process, but a crash of the machine itself may leave it
+// empty. For many small files whose loss is detected and repaired (a
+// sweep's run summaries, re-run when unreadable).
+func WriteFileAtomicNoSync(path string, write func(w io.Writer) error) error {
+	return writeFileAtomic(path, false, write)
+}
+
+func writeFileAtomic(path string, sync bool, write func(w io.Writer) error) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
@@ -161,8 +174,10 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
 	if err = bw.Flush(); err != nil {
 		return err
 	}
-	if err = f.Sync(); err != nil {
-		return err
+	if sync {
+		if err = f.Sync(); err != nil {
+			return err
+		}
 	}
 	if err = f.Close(); err != nil {
 		return err

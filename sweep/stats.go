@@ -79,9 +79,10 @@ type PointStats struct {
 
 // Aggregate reads the runs in dir and, when all are there, writes
 // runs.csv (one row per run), stats.csv and stats.json (per point and
-// metric: n, mean, sd, 95 % CI) and the plots. It returns the files
-// written and whether the sweep is complete.
-func Aggregate(dir string) ([]string, bool, error) {
+// metric: n, mean, sd, 95 % CI) and the plots, drawing up to workers
+// charts at once. It returns the files written and whether the sweep is
+// complete.
+func Aggregate(dir string, workers int) ([]string, bool, error) {
 	sp, err := readSpec(dir)
 	if err != nil {
 		return nil, false, err
@@ -170,7 +171,7 @@ func Aggregate(dir string) ([]string, bool, error) {
 		return files, true, err
 	}
 	files = append(files, "stats.json")
-	pf, err := writePlots(dir, g, pts, metrics)
+	pf, err := writePlots(dir, g, pts, metrics, workers)
 	files = append(files, pf...)
 	return files, true, err
 }
@@ -266,7 +267,7 @@ var defaultPlots = []string{"energy_kwh", "mean_active_hosts", "vms_rejected", "
 // writePlots draws each plotted metric against the first axis, one line
 // per combination of the other axes, with 95 % CI error bars; and the
 // scatter of two metrics (one point per grid point).
-func writePlots(dir string, g *Grid, pts []PointStats, metrics []string) ([]string, error) {
+func writePlots(dir string, g *Grid, pts []PointStats, metrics []string, workers int) ([]string, error) {
 	if len(g.Axes) == 0 {
 		return nil, nil
 	}
@@ -297,10 +298,14 @@ func writePlots(dir string, g *Grid, pts []PointStats, metrics []string) ([]stri
 		}
 	}
 	per := len(pts) / len(first.Values) // points per first-axis value
-	var files []string
+	type job struct {
+		base  string
+		chart results.Chart
+	}
+	var jobs []job
 	for _, k := range plots {
 		if !slices.Contains(metrics, k) {
-			return files, fmt.Errorf("sweep: plot of %q: no run has this metric (metrics: %s)", k, strings.Join(metrics, ", "))
+			return nil, fmt.Errorf("sweep: plot of %q: no run has this metric (metrics: %s)", k, strings.Join(metrics, ", "))
 		}
 		l := &results.Lines{Title: g.Scenario + ": " + k + " (mean, 95 % CI)", XLabel: first.Key, YLabel: k, X: x, XNames: names}
 		for o := range per {
@@ -311,28 +316,34 @@ func writePlots(dir string, g *Grid, pts []PointStats, metrics []string) ([]stri
 			}
 			l.Series = append(l.Series, s)
 		}
-		f, err := results.WriteChartPair(dir, "sweep_"+sanitize(k), l)
-		files = append(files, f...)
-		if err != nil {
-			return files, err
-		}
+		jobs = append(jobs, job{"sweep_" + sanitize(k), l})
 	}
 	if len(g.Scatter) == 2 {
 		a, b := g.Scatter[0], g.Scatter[1]
 		for _, k := range g.Scatter {
 			if !slices.Contains(metrics, k) {
-				return files, fmt.Errorf("sweep: scatter of %q: no run has this metric", k)
+				return nil, fmt.Errorf("sweep: scatter of %q: no run has this metric", k)
 			}
 		}
 		sc := &results.Scatter{Title: g.Scenario + ": " + b + " against " + a + " (means)", XLabel: a, YLabel: b}
 		for _, ps := range pts {
 			sc.Points = append(sc.Points, results.Point{Label: describePoint(g, ps.Values), X: ps.Stats[a].Mean, Y: ps.Stats[b].Mean, Color: ps.Point, Shape: ps.Point})
 		}
-		f, err := results.WriteChartPair(dir, "sweep_"+sanitize(b)+"_vs_"+sanitize(a), sc)
-		files = append(files, f...)
+		jobs = append(jobs, job{"sweep_" + sanitize(b) + "_vs_" + sanitize(a), sc})
+	}
+	// Rendering is the slow part: one chart file per goroutine.
+	exts := []string{".png", ".svg"}
+	errs := make([]error, 2*len(jobs))
+	parallel(len(errs), max(workers, 1), func(i int) {
+		j := jobs[i/2]
+		errs[i] = results.WriteChart(filepath.Join(dir, j.base+exts[i%2]), j.chart)
+	})
+	var files []string
+	for i, err := range errs {
 		if err != nil {
 			return files, err
 		}
+		files = append(files, jobs[i/2].base+exts[i%2])
 	}
 	return files, nil
 }

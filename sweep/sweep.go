@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/simrun/simrun/results"
 	"github.com/simrun/simrun/scenarios"
@@ -110,7 +111,8 @@ type Executor func(ctx context.Context, sc *scenarios.Scenario) (*results.Summar
 
 // Options control Execute.
 type Options struct {
-	// Workers run at once (default 1).
+	// Workers run at once (default 1); the charts are drawn as many at
+	// a time.
 	Workers int
 	// Shard and Shards select the runs whose index ≡ Shard (mod Shards)
 	// (Shards 0 or 1: all).
@@ -151,18 +153,20 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 	// Load every run's scenario first: bad input stops the sweep before
 	// anything runs.
 	scs := make([]*scenarios.Scenario, len(runs))
+	loadErrs := make([]error, len(runs))
+	parallel(len(runs), max(opt.Workers, 1), func(i int) {
+		scs[i], loadErrs[i] = load(g.RunSets(runs[i]), runs[i].Seed)
+	})
 	var errs []error
 	hashes := make([]string, g.Points())
 	for i, r := range runs {
-		sc, err := load(g.RunSets(r), r.Seed)
-		if err != nil {
+		if err := loadErrs[i]; err != nil {
 			if r.Replication == 0 {
 				errs = append(errs, fmt.Errorf("grid point %s: %w", describePoint(g, r.Values), err))
 			}
 			continue
 		}
-		scs[i] = sc
-		hashes[r.Point] = sc.SHA256
+		hashes[r.Point] = scs[i].SHA256
 	}
 	if len(errs) > 0 {
 		return out, &scenarios.InputError{Problems: errs}
@@ -198,7 +202,10 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 			for i := range jobs {
 				s, err := exec(ctx, scs[i])
 				if err == nil {
-					err = results.WriteFileAtomic(filepath.Join(dir, "runs", runs[i].Name()), func(w io.Writer) error {
+					// Without fsync: a run file is whole or absent to any
+					// reader; one a machine crash left empty fails to parse
+					// and is simply run again.
+					err = results.WriteFileAtomicNoSync(filepath.Join(dir, "runs", runs[i].Name()), func(w io.Writer) error {
 						return results.WriteSummaryJSON(w, s)
 					})
 				}
@@ -222,7 +229,7 @@ feed:
 		mu.Lock()
 		failed := firstErr != nil
 		mu.Unlock()
-		if failed {
+		if failed || ctx.Err() != nil {
 			break
 		}
 		select {
@@ -239,7 +246,7 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return out, err
 	}
-	files, complete, err := Aggregate(dir)
+	files, complete, err := Aggregate(dir, workers)
 	out.Files, out.Complete = files, complete
 	return out, err
 }
@@ -305,9 +312,10 @@ func readRun(path string) (*results.Summary, error) {
 }
 
 // Merge combines the run results of shard directories (each written by
-// Execute with the same grid) into out and aggregates them: out then holds
-// the same files a single-machine sweep writes.
-func Merge(out string, dirs ...string) (Outcome, error) {
+// Execute with the same grid) into out and aggregates them with up to
+// workers charts drawn at once: out then holds the same files a
+// single-machine sweep writes.
+func Merge(out string, workers int, dirs ...string) (Outcome, error) {
 	if len(dirs) == 0 {
 		return Outcome{}, errors.New("merge: no directory given")
 	}
@@ -349,7 +357,27 @@ func Merge(out string, dirs ...string) (Outcome, error) {
 			break
 		}
 	}
-	files, complete, err := Aggregate(out)
+	files, complete, err := Aggregate(out, workers)
 	o.Files, o.Complete = files, complete
 	return o, err
+}
+
+// parallel calls f(0..n-1) on up to workers goroutines.
+func parallel(n, workers int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -33,6 +33,9 @@ func execute(ctx context.Context, sc *scenarios.Scenario) (*results.Summary, err
 			return nil, inputError{err}
 		}
 	} else {
+		// A sweep keeps summaries only: no time series are sampled (the
+		// totals are exact without; only the event count is lower).
+		sc.Output.SampleInterval = scenarios.Duration{}
 		m, err := datacenter.New(sc, rec)
 		if err != nil {
 			return nil, inputError{err}
@@ -353,6 +356,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("o", "", "output directory (default: the first DIR)")
+	jobs := fs.Int("j", runtime.NumCPU(), "charts drawn at once")
 	quiet := fs.Bool("quiet", false, "print nothing but errors")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -365,7 +369,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) error {
 	if dir == "" {
 		dir = pos[0]
 	}
-	o, err := sweep.Merge(dir, pos...)
+	o, err := sweep.Merge(dir, max(*jobs, 1), pos...)
 	if err != nil {
 		return err
 	}
