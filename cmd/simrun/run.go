@@ -56,13 +56,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return badInput("run takes one scenario name or file, got %d (try: simrun run quickstart)", len(pos))
 	}
-	var seed *uint64
-	if *seedStr != "" {
-		v, err := strconv.ParseUint(*seedStr, 10, 64)
-		if err != nil {
-			return badInput("--seed: want a non-negative integer, got %q", *seedStr)
-		}
-		seed = &v
+	seed, err := parseSeed(*seedStr)
+	if err != nil {
+		return err
 	}
 	sc, err := load(pos[0], sets, seed)
 	if err != nil {
@@ -113,6 +109,18 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		printSummary(stdout, &rec.Summary, dir, append(files, "scenario.toml"))
 	}
 	return nil
+}
+
+// parseSeed reads --seed: nil when not given.
+func parseSeed(s string) (*uint64, error) {
+	if s == "" {
+		return nil, nil
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return nil, badInput("--seed: want a non-negative integer, got %q", s)
+	}
+	return &v, nil
 }
 
 // runStudy runs a virtualization study and writes its records and plots.

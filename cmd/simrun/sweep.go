@@ -132,13 +132,9 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	if *jobs < 1 {
 		return badInput("-j %d: want at least 1", *jobs)
 	}
-	var seed *uint64
-	if *seedStr != "" {
-		v, err := strconv.ParseUint(*seedStr, 10, 64)
-		if err != nil {
-			return badInput("--seed: want a non-negative integer, got %q", *seedStr)
-		}
-		seed = &v
+	seed, err := parseSeed(*seedStr)
+	if err != nil {
+		return err
 	}
 	base, err := load(pos[0], sets, seed)
 	if err != nil {

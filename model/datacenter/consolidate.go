@@ -76,24 +76,12 @@ type consolidator struct {
 
 	migs     []migration
 	free     []int32
-	vmMig    []int32 // per VM: its migration, or -1
-	hostMigs []int32 // per host: running migrations in or out
-	// Link sharing (netshare.go): per host the flows on its link, in the
-	// order they started, and reshareLinks' scratch.
-	hostFlows        [][]int32
-	linkMark         []uint32
-	linkIdx          []int32
-	linkHeap         []levelAt
-	starting         []int32 // flows added, not yet shared
-	seeds            []int
-	linkEpoch        uint32
-	linkHosts        []int
-	linkFlows        []int32
-	linkCap, linkOld []float64
-	linkCount        []int
-	queue            []int32
-	onAt             []sim.Time
-	lastMove         []sim.Time // per VM: placed or last migrated
+	vmMig    []int32   // per VM: its migration, or -1
+	hostMigs []int32   // per host: running migrations in or out
+	links    linkState // share_link (netshare.go)
+	queue    []int32
+	onAt     []sim.Time
+	lastMove []sim.Time // per VM: placed or last migrated
 
 	// Metrics.
 	migrations, overloadMigs, shutdowns, unplaced int
@@ -215,9 +203,9 @@ func newConsolidator(m *Model) (*consolidator, error) {
 		c.vmMig[i] = -1
 	}
 	c.hostMigs = make([]int32, nh)
-	c.hostFlows = make([][]int32, nh)
-	c.linkMark = make([]uint32, nh)
-	c.linkIdx = make([]int32, nh)
+	c.links.hostFlows = make([][]int32, nh)
+	c.links.mark = make([]uint32, nh)
+	c.links.idx = make([]int32, nh)
 	c.onAt = make([]sim.Time, nh)
 	c.lastMove = make([]sim.Time, nv)
 	c.work, c.pad = make([]float64, c.H), make([]float64, c.H)

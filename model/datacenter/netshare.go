@@ -24,6 +24,23 @@ import (
 // as the flow sends; then the VM stops and the rest is sent (downtime,
 // plus the resume overhead).
 
+// linkState is the consolidator's link sharing: per host the flows on its
+// link, in the order they started; the flows added by flowStart and not
+// yet shared; and reshareLinks' scratch.
+type linkState struct {
+	hostFlows    [][]int32
+	starting     []int32
+	seeds        []int
+	mark         []uint32 // per host: visited in reshareLinks epoch
+	idx          []int32  // per host: its place in hosts
+	epoch        uint32
+	hosts        []int
+	flows        []int32
+	capLeft, old []float64
+	count        []int
+	heap         []levelAt
+}
+
 // flow is the link-sharing state of a started migration.
 type flow struct {
 	mbps       float64  // its share of the links now, Mb/s
@@ -56,10 +73,10 @@ func (m *Model) flowStart(mi int32) {
 	mg := &c.migs[mi]
 	ram := m.vms[mg.vm].Spec.RAMMiB
 	mg.fl = flow{rem: ram, since: now, roundStart: now}
-	c.hostFlows[mg.src] = append(c.hostFlows[mg.src], mi)
-	c.hostFlows[mg.dst] = append(c.hostFlows[mg.dst], mi)
+	c.links.hostFlows[mg.src] = append(c.links.hostFlows[mg.src], mi)
+	c.links.hostFlows[mg.dst] = append(c.links.hostFlows[mg.dst], mi)
 	c.migratedMiB += ram
-	c.starting = append(c.starting, mi)
+	c.links.starting = append(c.links.starting, mi)
 }
 
 // startFlows shares the links again after migrations were added by
@@ -68,25 +85,25 @@ func (m *Model) flowStart(mi int32) {
 // its RAM is within stop_copy_mib).
 func (m *Model) startFlows() {
 	c := m.cons
-	if len(c.starting) == 0 {
+	if len(c.links.starting) == 0 {
 		return
 	}
-	seeds := c.seeds[:0]
-	for _, mi := range c.starting {
+	seeds := c.links.seeds[:0]
+	for _, mi := range c.links.starting {
 		seeds = append(seeds, c.migs[mi].src, c.migs[mi].dst)
 	}
-	c.seeds = seeds
+	c.links.seeds = seeds
 	m.reshareLinks(seeds...)
 	if !c.reference {
 		stop, rounds := c.precopy.Limits()
-		for _, mi := range c.starting {
+		for _, mi := range c.links.starting {
 			mg := &c.migs[mi]
 			if !(rounds > 0 && mg.fl.rem > stop && c.precopy.DirtyMiBps < c.sendRate(&mg.fl)) {
 				m.enterStopCopy(mi)
 			}
 		}
 	}
-	c.starting = c.starting[:0]
+	c.links.starting = c.links.starting[:0]
 }
 
 // enterStopCopy pauses the migrating VM: what is left is sent while it
@@ -151,10 +168,10 @@ func (m *Model) dropFlow(mi int32) {
 		return
 	}
 	del := func(h int) {
-		fs := c.hostFlows[h]
+		fs := c.links.hostFlows[h]
 		for i, x := range fs {
 			if x == mi {
-				c.hostFlows[h] = append(fs[:i], fs[i+1:]...)
+				c.links.hostFlows[h] = append(fs[:i], fs[i+1:]...)
 				return
 			}
 		}
@@ -166,7 +183,7 @@ func (m *Model) dropFlow(mi int32) {
 }
 
 func (c *consolidator) onLink(h int, mi int32) bool {
-	for _, x := range c.hostFlows[h] {
+	for _, x := range c.links.hostFlows[h] {
 		if x == mi {
 			return true
 		}
@@ -195,15 +212,15 @@ func (m *Model) scheduleFlow(mi int32) {
 func (m *Model) reshareLinks(seed ...int) {
 	c := m.cons
 	now := m.s.Now()
-	c.linkEpoch++
-	ep := c.linkEpoch
+	c.links.epoch++
+	ep := c.links.epoch
 	// The connected flows, in a deterministic order: breadth first from
 	// the seeds, each host's flows in the order they started.
-	hosts, flows := c.linkHosts[:0], c.linkFlows[:0]
+	hosts, flows := c.links.hosts[:0], c.links.flows[:0]
 	visit := func(h int) {
-		if c.linkMark[h] != ep {
-			c.linkMark[h] = ep
-			c.linkIdx[h] = int32(len(hosts))
+		if c.links.mark[h] != ep {
+			c.links.mark[h] = ep
+			c.links.idx[h] = int32(len(hosts))
 			hosts = append(hosts, h)
 		}
 	}
@@ -211,7 +228,7 @@ func (m *Model) reshareLinks(seed ...int) {
 		visit(h)
 	}
 	for i := 0; i < len(hosts); i++ {
-		for _, mi := range c.hostFlows[hosts[i]] {
+		for _, mi := range c.links.hostFlows[hosts[i]] {
 			f := &c.migs[mi].fl
 			if f.mark == ep {
 				continue
@@ -223,7 +240,7 @@ func (m *Model) reshareLinks(seed ...int) {
 		}
 	}
 	// Bring what each has left to send up to date.
-	old := c.linkOld[:0]
+	old := c.links.old[:0]
 	for _, mi := range flows {
 		f := &c.migs[mi].fl
 		if r := c.sendRate(f); r > 0 {
@@ -237,11 +254,11 @@ func (m *Model) reshareLinks(seed ...int) {
 	// flows at that level. A link's level only rises as flows elsewhere are
 	// fixed (they are fixed at most at its level), so a heap with stale
 	// entries skipped finds the next one.
-	capLeft, count := c.linkCap[:0], c.linkCount[:0]
-	hp := levelHeap(c.linkHeap[:0])
+	capLeft, count := c.links.capLeft[:0], c.links.count[:0]
+	hp := levelHeap(c.links.heap[:0])
 	for i, h := range hosts {
 		capLeft = append(capLeft, m.hosts[h].BWMbps)
-		count = append(count, len(c.hostFlows[h]))
+		count = append(count, len(c.links.hostFlows[h]))
 		if count[i] > 0 {
 			hp = append(hp, levelAt{capLeft[i] / float64(count[i]), int32(i)})
 		}
@@ -254,14 +271,14 @@ func (m *Model) reshareLinks(seed ...int) {
 			continue // stale
 		}
 		fair := max(top.level, 0)
-		for _, mi := range c.hostFlows[hosts[i]] {
+		for _, mi := range c.links.hostFlows[hosts[i]] {
 			mg := &c.migs[mi]
 			if mg.fl.frozen {
 				continue
 			}
 			mg.fl.frozen, mg.fl.mbps = true, fair
 			for _, h := range [2]int{mg.src, mg.dst} {
-				j := c.linkIdx[h]
+				j := c.links.idx[h]
 				capLeft[j] -= fair
 				count[j]--
 				if j != i && count[j] > 0 {
@@ -275,7 +292,7 @@ func (m *Model) reshareLinks(seed ...int) {
 			m.scheduleFlow(mi)
 		}
 	}
-	c.linkHosts, c.linkFlows, c.linkCap, c.linkCount, c.linkOld, c.linkHeap = hosts, flows, capLeft, count, old, []levelAt(hp)
+	c.links.hosts, c.links.flows, c.links.capLeft, c.links.count, c.links.old, c.links.heap = hosts, flows, capLeft, count, old, []levelAt(hp)
 }
 
 // levelAt is a link's fair level (capacity left per unfixed flow); the
