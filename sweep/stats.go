@@ -77,15 +77,23 @@ type PointStats struct {
 	Stats  map[string]Stat
 }
 
+// Aggregated is what Aggregate wrote: the files, and the statistics of
+// every point for the metrics (sorted by name).
+type Aggregated struct {
+	Files   []string
+	Points  []PointStats
+	Metrics []string
+}
+
 // Aggregate reads the runs in dir and, when all are there, writes
 // runs.csv (one row per run), stats.csv and stats.json (per point and
 // metric: n, mean, sd, 95 % CI) and the plots, drawing up to workers
 // charts at once. It returns the files written and whether the sweep is
-// complete.
-func Aggregate(dir string, workers int) ([]string, bool, error) {
+// complete (nil when a run is missing).
+func Aggregate(dir string, workers int) (*Aggregated, error) {
 	sp, err := readSpec(dir)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	g := &sp.Grid
 	runs := g.Runs()
@@ -95,9 +103,9 @@ func Aggregate(dir string, workers int) ([]string, bool, error) {
 		s, err := readRun(filepath.Join(dir, "runs", r.Name()))
 		if err != nil {
 			if os.IsNotExist(err) {
-				return nil, false, nil
+				return nil, nil
 			}
-			return nil, false, fmt.Errorf("%s: %w", filepath.Join(dir, "runs", r.Name()), err)
+			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "runs", r.Name()), err)
 		}
 		vals[i] = Metrics(s)
 		for k := range vals[i] {
@@ -128,7 +136,7 @@ func Aggregate(dir string, workers int) ([]string, bool, error) {
 		}
 		return nil
 	}); err != nil {
-		return files, true, err
+		return nil, err
 	}
 	files = append(files, "runs.csv")
 
@@ -162,18 +170,20 @@ func Aggregate(dir string, workers int) ([]string, bool, error) {
 		}
 		return nil
 	}); err != nil {
-		return files, true, err
+		return nil, err
 	}
 	files = append(files, "stats.csv")
 	if err := results.WriteFileAtomic(filepath.Join(dir, "stats.json"), func(w io.Writer) error {
 		return writeStatsJSON(w, g, pts, metrics)
 	}); err != nil {
-		return files, true, err
+		return nil, err
 	}
 	files = append(files, "stats.json")
 	pf, err := writePlots(dir, g, pts, metrics, workers)
-	files = append(files, pf...)
-	return files, true, err
+	if err != nil {
+		return nil, err
+	}
+	return &Aggregated{Files: append(files, pf...), Points: pts, Metrics: metrics}, nil
 }
 
 func num(m map[string]float64, k string) string {
@@ -264,6 +274,21 @@ func writeStatsJSON(w io.Writer, g *Grid, pts []PointStats, metrics []string) er
 // defaultPlots are drawn when the sweep names none, if the runs have them.
 var defaultPlots = []string{"energy_kwh", "mean_active_hosts", "vms_rejected", "slav", "sla_violation", "migrations", "p95_launch_latency_s"}
 
+// PlotMetrics are the metrics the sweep plots: its Plots, or the usual
+// ones among metrics.
+func (g *Grid) PlotMetrics(metrics []string) []string {
+	if len(g.Plots) > 0 {
+		return g.Plots
+	}
+	var plots []string
+	for _, k := range defaultPlots {
+		if slices.Contains(metrics, k) {
+			plots = append(plots, k)
+		}
+	}
+	return plots
+}
+
 // writePlots draws each plotted metric against the first axis, one line
 // per combination of the other axes, with 95 % CI error bars; and the
 // scatter of two metrics (one point per grid point).
@@ -271,14 +296,7 @@ func writePlots(dir string, g *Grid, pts []PointStats, metrics []string, workers
 	if len(g.Axes) == 0 {
 		return nil, nil
 	}
-	plots := g.Plots
-	if len(plots) == 0 {
-		for _, k := range defaultPlots {
-			if slices.Contains(metrics, k) {
-				plots = append(plots, k)
-			}
-		}
-	}
+	plots := g.PlotMetrics(metrics)
 	first := g.Axes[0]
 	x := make([]float64, len(first.Values))
 	numeric := true

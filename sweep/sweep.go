@@ -129,6 +129,9 @@ type Outcome struct {
 	// directory, and the aggregate files were written.
 	Complete bool
 	Files    []string
+	// Points and Metrics are the statistics written, when complete.
+	Points  []PointStats
+	Metrics []string
 }
 
 // spec is sweep.json: the grid and the scenario hash of every point, so
@@ -246,8 +249,10 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return out, err
 	}
-	files, complete, err := Aggregate(dir, workers)
-	out.Files, out.Complete = files, complete
+	a, err := Aggregate(dir, workers)
+	if a != nil {
+		out.Complete, out.Files, out.Points, out.Metrics = true, a.Files, a.Points, a.Metrics
+	}
 	return out, err
 }
 
@@ -357,8 +362,10 @@ func Merge(out string, workers int, dirs ...string) (Outcome, error) {
 			break
 		}
 	}
-	files, complete, err := Aggregate(out, workers)
-	o.Files, o.Complete = files, complete
+	a, err := Aggregate(out, workers)
+	if a != nil {
+		o.Complete, o.Files, o.Points, o.Metrics = true, a.Files, a.Points, a.Metrics
+	}
 	return o, err
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/simrun/simrun/internal/dirtest"
 	"github.com/simrun/simrun/results"
 	"github.com/simrun/simrun/scenarios"
 	"github.com/simrun/simrun/sim"
@@ -175,33 +176,6 @@ func TestSweepCIPipeline(t *testing.T) {
 	}
 }
 
-func readAll(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			b, _ := os.ReadFile(p)
-			rel, _ := filepath.Rel(dir, p)
-			files[rel] = string(b)
-		}
-		return nil
-	})
-	return files
-}
-
-func sameFiles(t *testing.T, a, b string) {
-	t.Helper()
-	fa, fb := readAll(t, a), readAll(t, b)
-	if len(fa) != len(fb) {
-		t.Errorf("%s has %d files, %s %d", a, len(fa), b, len(fb))
-	}
-	for k, v := range fa {
-		if fb[k] != v {
-			t.Errorf("%s differs", k)
-		}
-	}
-}
-
 // Outputs do not depend on the number of workers, and the merge of three
 // shards writes the same files as one sweep.
 func TestSweepWorkersAndShards(t *testing.T) {
@@ -215,7 +189,7 @@ func TestSweepWorkersAndShards(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sameFiles(t, one, two)
+	dirtest.Same(t, one, two)
 	var shards []string
 	for i := range 3 {
 		d := t.TempDir()
@@ -230,7 +204,7 @@ func TestSweepWorkersAndShards(t *testing.T) {
 	if err != nil || !o.Complete {
 		t.Fatalf("merge: %+v %v", o, err)
 	}
-	sameFiles(t, one, merged)
+	dirtest.Same(t, one, merged)
 	// Two shards only: incomplete, nothing aggregated.
 	part := t.TempDir()
 	if o, err := Merge(part, 2, shards[:2]...); err != nil || o.Complete {
@@ -273,7 +247,7 @@ func TestSweepResume(t *testing.T) {
 	if _, err := Execute(context.Background(), ref, g, fakeLoad, normalExec, Options{Workers: 2}); err != nil {
 		t.Fatal(err)
 	}
-	sameFiles(t, ref, dir)
+	dirtest.Same(t, ref, dir)
 	// A leftover temporary file (a kill during a write) is ignored.
 	os.WriteFile(filepath.Join(dir, "runs", ".p0000-r0000.json.tmp123"), []byte("{"), 0o644)
 	if o, err := Execute(context.Background(), dir, g, fakeLoad, counting, Options{}); err != nil || o.Ran != 0 {

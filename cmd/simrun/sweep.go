@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -236,60 +237,17 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "  runs in %s/runs; when every shard is done: simrun merge -o DIR %s ...\n", dir, dir)
 		return nil
 	}
-	if err := printSweepTable(stdout, dir, g); err != nil {
+	if err := printSweepTable(stdout, g, o); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "  results in %s: %s, runs/\n", dir, strings.Join(o.Files, ", "))
 	return nil
 }
 
-// printSweepTable prints the plotted metrics' means and 95 % CIs per point.
-func printSweepTable(w io.Writer, dir string, g *sweep.Grid) error {
-	f, err := os.Open(filepath.Join(dir, "stats.csv"))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(f)
-	if err != nil {
-		return err
-	}
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if len(lines) < 2 {
-		return nil
-	}
-	head := strings.Split(lines[0], ",")
-	na := len(g.Axes)
-	type cell struct{ mean, lo, hi string }
-	byPoint := map[string]map[string]cell{}
-	var order []string
-	var metrics []string
-	seen := map[string]bool{}
-	for _, l := range lines[1:] {
-		c := splitCSV(l)
-		if len(c) != len(head) {
-			continue
-		}
-		key := strings.Join(c[1:1+na], "\t")
-		if byPoint[key] == nil {
-			byPoint[key] = map[string]cell{}
-			order = append(order, key)
-		}
-		m := c[1+na]
-		byPoint[key][m] = cell{c[3+na], c[5+na], c[6+na]}
-		if !seen[m] {
-			seen[m] = true
-			metrics = append(metrics, m)
-		}
-	}
-	show := g.Plots
-	if len(show) == 0 {
-		for _, m := range []string{"energy_kwh", "mean_active_hosts", "vms_rejected", "slav", "sla_violation", "migrations"} {
-			if seen[m] {
-				show = append(show, m)
-			}
-		}
-	}
+// printSweepTable prints the plotted metrics' means and 95 % CI
+// half-widths per point.
+func printSweepTable(w io.Writer, g *sweep.Grid, o sweep.Outcome) error {
+	show := g.PlotMetrics(o.Metrics)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprint(tw, "  ")
 	for _, a := range g.Axes {
@@ -299,53 +257,25 @@ func printSweepTable(w io.Writer, dir string, g *sweep.Grid) error {
 		fmt.Fprintf(tw, "%s (95%% CI)\t", m)
 	}
 	fmt.Fprintln(tw)
-	for _, k := range order {
+	for _, p := range o.Points {
 		fmt.Fprint(tw, "  ")
-		if na > 0 {
-			fmt.Fprintf(tw, "%s\t", strings.ReplaceAll(k, `"`, ""))
+		for _, v := range p.Values {
+			fmt.Fprintf(tw, "%s\t", strings.Trim(v, `"`))
 		}
 		for _, m := range show {
-			c := byPoint[k][m]
-			fmt.Fprintf(tw, "%s\t", fmtCI(c.mean, c.lo, c.hi))
+			st := p.Stats[m]
+			switch {
+			case math.IsNaN(st.Mean):
+				fmt.Fprint(tw, "–\t")
+			case math.IsNaN(st.H):
+				fmt.Fprintf(tw, "%.4g\t", st.Mean)
+			default:
+				fmt.Fprintf(tw, "%.4g ± %.2g\t", st.Mean, st.H)
+			}
 		}
 		fmt.Fprintln(tw)
 	}
 	return tw.Flush()
-}
-
-func fmtCI(mean, lo, hi string) string {
-	m, err := strconv.ParseFloat(mean, 64)
-	if err != nil {
-		return "–"
-	}
-	l, err1 := strconv.ParseFloat(lo, 64)
-	h, err2 := strconv.ParseFloat(hi, 64)
-	if err1 != nil || err2 != nil {
-		return fmt.Sprintf("%.4g", m)
-	}
-	return fmt.Sprintf("%.4g ± %.2g", m, (h-l)/2)
-}
-
-func splitCSV(l string) []string {
-	var out []string
-	var cur strings.Builder
-	q := false
-	for i := 0; i < len(l); i++ {
-		ch := l[i]
-		switch {
-		case q && ch == '"' && i+1 < len(l) && l[i+1] == '"':
-			cur.WriteByte('"')
-			i++
-		case ch == '"':
-			q = !q
-		case ch == ',' && !q:
-			out = append(out, cur.String())
-			cur.Reset()
-		default:
-			cur.WriteByte(ch)
-		}
-	}
-	return append(out, cur.String())
 }
 
 func cmdMerge(args []string, stdout, stderr io.Writer) error {

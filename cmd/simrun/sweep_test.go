@@ -5,34 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/simrun/simrun/internal/dirtest"
 )
-
-func dirFiles(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			b, _ := os.ReadFile(p)
-			rel, _ := filepath.Rel(dir, p)
-			files[rel] = string(b)
-		}
-		return nil
-	})
-	return files
-}
-
-func sameDirs(t *testing.T, a, b string) {
-	t.Helper()
-	fa, fb := dirFiles(t, a), dirFiles(t, b)
-	if len(fa) != len(fb) || len(fa) == 0 {
-		t.Errorf("%s has %d files, %s %d", a, len(fa), b, len(fb))
-	}
-	for k, v := range fa {
-		if fb[k] != v {
-			t.Errorf("%s differs between %s and %s", k, a, b)
-		}
-	}
-}
 
 // A real sweep of quickstart: the same bytes with 1 and 2 workers, and
 // from the merge of 3 shards.
@@ -46,7 +21,7 @@ func TestSweepQuickstart(t *testing.T) {
 	if code, _, e := runCLI(t, append(grid, "-j", "2", "-o", two)...); code != 0 {
 		t.Fatalf("-j 2: %d %s", code, e)
 	}
-	sameDirs(t, one, two)
+	dirtest.Same(t, one, two)
 	var shards []string
 	for i := range 3 {
 		d := filepath.Join(tmp, "shard"+string(rune('0'+i)))
@@ -59,7 +34,7 @@ func TestSweepQuickstart(t *testing.T) {
 	if code, _, e := runCLI(t, append([]string{"merge", "-o", merged, "--quiet"}, shards...)...); code != 0 {
 		t.Fatalf("merge: %d %s", code, e)
 	}
-	sameDirs(t, one, merged)
+	dirtest.Same(t, one, merged)
 	// 4 points × 3 replications, and the statistics of every metric.
 	runs, _ := os.ReadFile(filepath.Join(one, "runs.csv"))
 	if n := strings.Count(string(runs), "\n"); n != 13 {
