@@ -21,7 +21,7 @@ type Cluster struct {
 const eps = 1e-9
 
 func fitsIn(need, free, capacity float64) bool {
-	return need <= free+eps*math.Max(1, math.Abs(capacity))
+	return need <= free+eps*max(1, math.Abs(capacity))
 }
 
 // NewCluster copies hosts (setting Index to each one's position).
@@ -160,9 +160,9 @@ func (c *Cluster) setLeaf(i int) {
 }
 
 func (c *Cluster) pull(n int) {
-	c.maxCPU[n] = math.Max(c.maxCPU[2*n], c.maxCPU[2*n+1])
-	c.maxRAM[n] = math.Max(c.maxRAM[2*n], c.maxRAM[2*n+1])
-	c.maxDk[n] = math.Max(c.maxDk[2*n], c.maxDk[2*n+1])
+	c.maxCPU[n] = max(c.maxCPU[2*n], c.maxCPU[2*n+1])
+	c.maxRAM[n] = max(c.maxRAM[2*n], c.maxRAM[2*n+1])
+	c.maxDk[n] = max(c.maxDk[2*n], c.maxDk[2*n+1])
 }
 
 func (c *Cluster) update(i int) {

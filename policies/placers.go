@@ -51,7 +51,7 @@ func (FirstFit) Place(c *Cluster, reqs []Request) []Decision {
 func leftover(h *HostState, r *Request) float64 {
 	cpu := (h.FreeVCPUs() - float64(r.VCPUs)) / (float64(h.Cores) * h.CPURatio)
 	ram := (h.FreeRAMMiB() - r.RAMMiB) / (h.RAMMiB * h.RAMRatio)
-	return math.Min(cpu, ram)
+	return min(cpu, ram)
 }
 
 // bestBy returns the host passing fs with the best score (lowest when
@@ -122,7 +122,7 @@ func (SpreadScorer) Name() string { return "spread" }
 // Score implements Scorer.
 func (SpreadScorer) Score(h *HostState, r *Request) float64 { return clamp01(leftover(h, r)) }
 
-func clamp01(x float64) float64 { return math.Max(0, math.Min(1, x)) }
+func clamp01(x float64) float64 { return max(0, min(1, x)) }
 
 // RoundRobin takes the first host that fits, starting after the host it
 // chose last and wrapping around.
@@ -276,7 +276,21 @@ func watts(h *HostState, demand float64) float64 {
 	if h.Power == nil || h.TotalMIPS() <= 0 {
 		return 0
 	}
-	return h.Power.Watts(math.Min(demand/h.TotalMIPS(), 1))
+	return h.Power.Watts(min(demand/h.TotalMIPS(), 1))
+}
+
+// empty reports whether h holds nothing: no VM, no allocation, no demand.
+func empty(h *HostState) bool {
+	return h.NumVMs == 0 && h.UsedVCPUs == 0 && h.UsedRAMMiB == 0 && h.UsedDiskMiB == 0 &&
+		h.UsedBWMbps == 0 && h.DemandMIPS == 0
+}
+
+// twins reports whether two empty hosts are interchangeable for placement:
+// the same group (hence power model) and capacity, ratios and power state.
+func twins(a, b *HostState) bool {
+	return a.Group == b.Group && a.Cores == b.Cores && a.MIPSPerCore == b.MIPSPerCore &&
+		a.RAMMiB == b.RAMMiB && a.DiskMiB == b.DiskMiB && a.BandwidthMbps == b.BandwidthMbps &&
+		a.CPURatio == b.CPURatio && a.RAMRatio == b.RAMRatio && a.DiskRatio == b.DiskRatio && a.On == b.On
 }
 
 // Place implements Placer.
@@ -293,16 +307,37 @@ func (p *PABFD) Place(c *Cluster, reqs []Request) []Decision {
 		return cmp.Compare(reqs[a].ID, reqs[b].ID)
 	})
 	out := make([]Decision, len(reqs))
+	var reps []int // the empty hosts scored for this request, one per kind
 	for _, k := range order {
 		r := &reqs[k]
-		best := bestBy(c, fs, r, func(h *HostState) float64 {
+		best, bestS := -1, 0.0
+		reps = reps[:0]
+	hosts:
+		for i := range c.Len() {
+			h := c.Host(i)
+			if empty(h) {
+				// An empty host scores and filters as an earlier empty
+				// twin does, which wins the tie: skip it. (A datacenter
+				// starts with hundreds of identical empty hosts.)
+				for _, j := range reps {
+					if twins(h, c.Host(j)) {
+						continue hosts
+					}
+				}
+				reps = append(reps, i)
+			}
+			if ok, _ := passes(fs, h, r); !ok {
+				continue
+			}
 			before := watts(h, h.DemandMIPS)
 			// A host the batch has already put VMs on is awake.
 			if !h.On && h.NumVMs == 0 && p.WakeCost {
 				before = 0
 			}
-			return watts(h, h.DemandMIPS+r.DemandMIPS) - before
-		}, true)
+			if s := watts(h, h.DemandMIPS+r.DemandMIPS) - before; best < 0 || s < bestS {
+				best, bestS = i, s
+			}
+		}
 		if best < 0 {
 			out[k] = reject(c, fs, r)
 			continue

@@ -380,3 +380,66 @@ func TestPipelineWeights(t *testing.T) {
 		}
 	}
 }
+
+// PABFD skips an empty host when an earlier empty twin was scored; it
+// chooses what a plain scan of every host with PABFD's definition chooses,
+// on clusters of a few kinds of hosts, many of them identical and empty.
+func TestPABFDMatchesScan(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 3))
+	for trial := range 200 {
+		kinds := randomCluster(r, 1+r.IntN(3))
+		for k := range kinds {
+			kinds[k].Group = fmt.Sprintf("g%d", k)
+		}
+		hosts := make([]HostState, 5+r.IntN(60))
+		for i := range hosts {
+			hosts[i] = kinds[r.IntN(len(kinds))]
+		}
+		wake := r.IntN(2) == 0
+		reqs := randomBatch(r, 1+r.IntN(40))
+		got, _ := place(t, "pabfd", map[string]any{"wake_cost": wake}, hosts, reqs...)
+
+		// The reference: PABFD's order, then every host scored.
+		c := NewCluster(hosts)
+		fs := append(slices.Clone(strict), utilFilter{1})
+		order := make([]int, len(reqs))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortStableFunc(order, func(a, b int) int {
+			if reqs[a].DemandMIPS != reqs[b].DemandMIPS {
+				if reqs[a].DemandMIPS > reqs[b].DemandMIPS {
+					return -1
+				}
+				return 1
+			}
+			return reqs[a].ID - reqs[b].ID
+		})
+		for _, k := range order {
+			q := &reqs[k]
+			want := -1
+			bestInc := 0.0
+			for i := range c.Len() {
+				h := c.Host(i)
+				if ok, _ := passes(fs, h, q); !ok {
+					continue
+				}
+				before := h.Power.Watts(min(h.DemandMIPS/h.TotalMIPS(), 1))
+				if wake && !h.On && h.NumVMs == 0 {
+					before = 0
+				}
+				inc := h.Power.Watts(min((h.DemandMIPS+q.DemandMIPS)/h.TotalMIPS(), 1)) - before
+				if want < 0 || inc < bestInc {
+					want, bestInc = i, inc
+				}
+			}
+			if got[k].Host != want {
+				t.Fatalf("trial %d: request %d on host %d, a full scan gives %d", trial, q.ID, got[k].Host, want)
+			}
+			if want >= 0 {
+				c.Allocate(want, q)
+				c.SetDemand(want, c.Host(want).DemandMIPS+q.DemandMIPS)
+			}
+		}
+	}
+}

@@ -36,7 +36,7 @@ func (t *Tally) Add(x float64) {
 	if t.n == 1 {
 		t.min, t.max = x, x
 	} else {
-		t.min, t.max = math.Min(t.min, x), math.Max(t.max, x)
+		t.min, t.max = min(t.min, x), max(t.max, x)
 	}
 	t.sum += x
 	d := x - t.mean

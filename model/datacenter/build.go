@@ -243,6 +243,7 @@ func (m *Model) build() error {
 	m.clTail = make([]int32, nVMs)
 	m.vmGroup = make([]int32, nVMs)
 	id := 0
+	traces := map[string]*trace.Set{}
 	for gi, g := range sc.VMGroups {
 		gr := &m.groups[gi]
 		gr.spec = vm.Spec{
@@ -275,7 +276,7 @@ func (m *Model) build() error {
 			gr.bookRAM = max(gr.bookRAM, gr.spec.RAMMiB*(1+f.memFraction))
 			gr.demandFactor = max(gr.demandFactor, f.slowdown+f.hostFactor)
 		}
-		if err := m.setupUtilization(gi, gr); err != nil {
+		if err := m.setupUtilization(gi, gr, traces); err != nil {
 			return err
 		}
 		for k := range g.Count {
@@ -346,8 +347,10 @@ func (m *Model) build() error {
 
 func (m *Model) groupOf(id int) int { return int(m.vmGroup[id]) }
 
-// setupUtilization prepares the utilization model of a VM group.
-func (m *Model) setupUtilization(gi int, gr *group) error {
+// setupUtilization prepares the utilization model of a VM group. Trace
+// sets read for earlier groups are in traces, keyed by model and file (the
+// PlanetLab scenario's four groups replay one day): each is read once.
+func (m *Model) setupUtilization(gi int, gr *group, traces map[string]*trace.Set) error {
 	u := gr.util
 	switch u.Model {
 	case "constant":
@@ -382,19 +385,26 @@ func (m *Model) setupUtilization(gi int, gr *group) error {
 		var set *trace.Set
 		var err error
 		key := "trace"
+		cacheKey := fmt.Sprintf("csv\x00%s\x00%d", u.Trace, u.Interval.Time)
 		if u.Model == "planetlab" {
-			key = "trace_dir"
-			fsys, p := m.sc.Locate(u.TraceDir)
-			set, err = trace.ReadPlanetLab(fsys, p)
-		} else {
-			var f io.ReadCloser
-			if f, err = m.sc.Open(u.Trace); err == nil {
-				set, err = trace.ReadCSV(f, u.Trace, u.Interval.Time)
-				f.Close()
-			}
+			key, cacheKey = "trace_dir", "planetlab\x00"+u.TraceDir
 		}
-		if err != nil {
-			return fmt.Errorf("%s: vm_group[%d].utilization.%s: %w", m.sc.File, gi, key, err)
+		set = traces[cacheKey]
+		if set == nil {
+			if u.Model == "planetlab" {
+				fsys, p := m.sc.Locate(u.TraceDir)
+				set, err = trace.ReadPlanetLab(fsys, p)
+			} else {
+				var f io.ReadCloser
+				if f, err = m.sc.Open(u.Trace); err == nil {
+					set, err = trace.ReadCSV(f, u.Trace, u.Interval.Time)
+					f.Close()
+				}
+			}
+			if err != nil {
+				return fmt.Errorf("%s: vm_group[%d].utilization.%s: %w", m.sc.File, gi, key, err)
+			}
+			traces[cacheKey] = set
 		}
 		if n := u.TraceOffset + gr.n; n > set.Len() {
 			return fmt.Errorf("%s: vm_group[%d].count: %d VMs from trace_offset %d need %d traces, but %s has %d",

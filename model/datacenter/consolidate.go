@@ -64,12 +64,16 @@ type consolidator struct {
 	hVer, baseVer []uint64
 	baseLen       []int32
 	base          []consolidation.Base
-	ver           uint64
-	planD         []float64
-	planW         []float64 // power at planD
-	members       []int32
-	flags         []uint8
-	active        []int // hosts with members, in no particular order
+	// next is the Base of host nextHost's history with the VM just
+	// accepted there added (nextHost −1: none), kept by assign.
+	next     consolidation.Base
+	nextHost int
+	ver      uint64
+	planD    []float64
+	planW    []float64 // power at planD
+	members  []int32
+	flags    []uint8
+	active   []int // hosts with members, in no particular order
 	// groups of hosts, for finding a sleeping host to wake: one
 	// representative per group is enough, since they are identical.
 	gFirst, gEnd, gNext []int
@@ -194,6 +198,7 @@ func newConsolidator(m *Model) (*consolidator, error) {
 	c.hVer, c.baseVer = make([]uint64, nh), make([]uint64, nh)
 	c.baseLen = make([]int32, nh)
 	c.base = make([]consolidation.Base, nh)
+	c.nextHost = -1
 	c.planD = make([]float64, nh)
 	c.planW = make([]float64, nh)
 	c.members = make([]int32, nh)
@@ -440,7 +445,13 @@ func (m *Model) overAfter(t int, v *vm.VM) bool {
 		lo, hi = min(lo, 0), max(hi, 0)
 	}
 	if shifted {
-		return c.scr.OverloadedShifted(c.det, w, c.baseStats(t, l), lo, hi)
+		over, next := c.scr.OverloadedShifted(c.det, w, c.baseStats(t, l), lo, hi)
+		if next.Valid() && n > 0 {
+			// w is exactly t's history once v is added (addHist adds the
+			// same values), so its Base is t's next one.
+			c.next, c.nextHost = next, t
+		}
+		return over
 	}
 	return c.scr.Overloaded(c.det, w)
 }
@@ -548,38 +559,41 @@ func (m *Model) bestTarget(v *vm.VM, skip int, wake bool) int {
 			}
 		}
 	}
-	// The cheapest option the detector accepts (asking the detector, the
-	// costly part, as few times as possible): take minima one by one, and
-	// sort what is left after a few refusals.
+	// The cheapest option the detector accepts, asking the detector (the
+	// costly part) in order of cost: a binary heap, so that the work grows
+	// with the number of refusals rather than with the options.
 	fs := c.feasible
-	for tries := 0; len(fs) > 0; tries++ {
-		if tries == 8 {
-			slices.SortFunc(fs, func(a, b option) int {
-				if a.less(b) {
-					return -1
-				}
-				return 1
-			})
-			for _, o := range fs {
-				if m.accepts(o.host, v) {
-					return o.host
-				}
-			}
-			return -1
-		}
-		k := 0
-		for i := range fs {
-			if fs[i].less(fs[k]) {
-				k = i
-			}
-		}
-		if t := fs[k].host; m.accepts(t, v) {
+	for i := len(fs)/2 - 1; i >= 0; i-- {
+		siftDown(fs, i)
+	}
+	for len(fs) > 0 {
+		if t := fs[0].host; m.accepts(t, v) {
 			return t
 		}
-		fs[k] = fs[len(fs)-1]
+		fs[0] = fs[len(fs)-1]
 		fs = fs[:len(fs)-1]
+		siftDown(fs, 0)
 	}
 	return -1
+}
+
+// siftDown restores the heap order of h (the least option at the root)
+// below position i.
+func siftDown(h []option, i int) {
+	for {
+		k := 2*i + 1
+		if k >= len(h) {
+			return
+		}
+		if k+1 < len(h) && h[k+1].less(h[k]) {
+			k++
+		}
+		if !h[k].less(h[i]) {
+			return
+		}
+		h[i], h[k] = h[k], h[i]
+		i = k
+	}
 }
 
 // accepts reports whether the detector lets host t take v: an empty host
@@ -587,6 +601,7 @@ func (m *Model) bestTarget(v *vm.VM, skip int, wake bool) int {
 // with v added.
 func (m *Model) accepts(t int, v *vm.VM) bool {
 	c := m.cons
+	c.nextHost = -1
 	return c.members[t] == 0 || !m.overAfter(t, v)
 }
 
@@ -619,6 +634,11 @@ func (m *Model) assign(v *vm.VM, t int, record bool) {
 	c.members[t]++
 	c.flags[t] |= fTarget
 	m.addHist(t, v, 1)
+	if c.nextHost == t {
+		// The detector's check of t with v computed t's new base.
+		c.base[t], c.baseVer[t], c.baseLen[t] = c.next, c.hVer[t], c.hl[t]
+	}
+	c.nextHost = -1
 }
 
 // decide takes one consolidation decision.
@@ -694,7 +714,7 @@ func (m *Model) decide(sample *results.ConsolidationSample) {
 	for i := range moving {
 		c.order = append(c.order, i)
 	}
-	slices.SortStableFunc(c.order, func(a, b int) int {
+	slices.SortFunc(c.order, func(a, b int) int { // a total order: ties by ID
 		if d := cmp.Compare(moving[b].Demand, moving[a].Demand); d != 0 {
 			return d
 		}
@@ -753,7 +773,7 @@ func (m *Model) decide(sample *results.ConsolidationSample) {
 			if !ok || len(vms) == 0 {
 				continue
 			}
-			slices.SortStableFunc(vms, func(a, b *vm.VM) int {
+			slices.SortFunc(vms, func(a, b *vm.VM) int { // a total order: ties by ID
 				if d := cmp.Compare(b.Demand, a.Demand); d != 0 {
 					return d
 				}

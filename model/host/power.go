@@ -41,7 +41,7 @@ func clamp01(u float64) float64 {
 	if u < 0 || math.IsNaN(u) {
 		return 0
 	}
-	return math.Min(u, 1)
+	return min(u, 1)
 }
 
 // NewTablePower checks a user table: exactly 11 finite, non-negative,

@@ -1,8 +1,10 @@
 package trace
 
 import (
+	"fmt"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -138,4 +140,26 @@ func FuzzReadPlanetLab(f *testing.F) {
 			t.Fatalf("accepted %+v", s)
 		}
 	})
+}
+
+// The PlanetLab reader's integer fast path gives what strconv.ParseFloat
+// gives, and leaves everything else to it.
+func TestSmallIntMatchesParseFloat(t *testing.T) {
+	for n := range 1000 {
+		for _, s := range []string{strconv.Itoa(n), fmt.Sprintf("%03d", n), fmt.Sprintf("%02d", n)} {
+			got, ok := smallInt([]byte(s))
+			want, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok != (len(s) <= 3 && want <= 100) || (ok && got != want) {
+				t.Errorf("smallInt(%q) = %v, %v; ParseFloat gives %v", s, got, ok, want)
+			}
+		}
+	}
+	for _, s := range []string{"", "1.5", "-1", "+1", "1e2", " 1", "abc", "1000"} {
+		if _, ok := smallInt([]byte(s)); ok {
+			t.Errorf("smallInt(%q) took it", s)
+		}
+	}
 }

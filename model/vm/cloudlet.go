@@ -158,7 +158,7 @@ func (s *CloudletScheduler) CompleteDue(now sim.Time, alloc float64, cls []Cloud
 	for len(s.heap) > 0 {
 		id := s.heap[0]
 		c := &cls[id]
-		tol := math.Max(2e-9*r, 1e-12*math.Abs(c.target))
+		tol := max(2e-9*r, 1e-12*math.Abs(c.target))
 		if c.target-s.w > tol {
 			break
 		}

@@ -88,7 +88,7 @@ func (p PreCopy) Plan(ramMiB, linkMbps float64) (Migration, error) {
 		dt := v / rate
 		t += dt
 		sent += v
-		v = math.Min(p.DirtyMiBps*dt, ramMiB)
+		v = min(p.DirtyMiBps*dt, ramMiB)
 		n++
 	}
 	down := v/rate + sim.Seconds(p.ResumeOverhead)

@@ -56,7 +56,11 @@ func (d IQR) threshold(h []float64, sc *Scratch) (float64, bool) {
 }
 
 // thresholdOf is the threshold for the quartiles q25 and q75.
-func (d IQR) thresholdOf(q25, q75 float64) float64 { return 1 - d.S*(q75-q25) }
+//
+// The product is rounded on its own (no fused multiply-add), so that
+// OverloadedShifted's count, which evaluates the same expression, agrees
+// with it bit for bit.
+func (d IQR) thresholdOf(q25, q75 float64) float64 { return 1 - float64(d.S*(q75-q25)) }
 
 // quartiles are the empirical quartiles of s, which it reorders. Selecting
 // the lower one leaves everything above it in s[k25+1:], where the upper

@@ -174,6 +174,7 @@ func TestOverloadedShiftedIsExact(t *testing.T) {
 	var sc Scratch
 	for _, d := range []OverloadDetector{MAD{S: 2.5}, IQR{S: 1.5}, MAD{S: 0}, IQR{S: 4}, THR{Threshold: 0.8}, LR{S: 1.2}} {
 		settled, total := 0, 0 // histories with a bracket; the bracket held
+		handed := 0            // accepted histories whose Base came back
 		for trial := range 20000 {
 			n := 1 + r.IntN(35)
 			b := make([]float64, n)
@@ -197,11 +198,22 @@ func TestOverloadedShiftedIsExact(t *testing.T) {
 				w[i] = b[i] + c
 			}
 			want := d.Overloaded(w)
-			if got := sc.OverloadedShifted(d, w, bs, lo, hi); got != want {
+			got, next := sc.OverloadedShifted(d, w, bs, lo, hi)
+			if got != want {
 				t.Fatalf("%s: b=%v w=%v: %v, want %v", d.Name(), b, w, got, want)
 			}
+			// The Base it hands back for a history it accepted is w's own.
+			if next.ok {
+				if got || !bs.ok {
+					t.Fatalf("%s: a Base for an overloaded or unbracketed history", d.Name())
+				}
+				if wb := sc.BaseStats(d, w); next != wb {
+					t.Fatalf("%s: w=%v: next base %+v, want %+v", d.Name(), w, next, wb)
+				}
+				handed++
+			}
 			// Without the bounds (a Base from another length) it still agrees.
-			if got := sc.OverloadedShifted(d, w, Base{}, lo, hi); got != want {
+			if got, _ := sc.OverloadedShifted(d, w, Base{}, lo, hi); got != want {
 				t.Fatalf("%s without bounds: %v, want %v", d.Name(), got, want)
 			}
 			// The bracket always holds the order statistics.
@@ -230,6 +242,12 @@ func TestOverloadedShiftedIsExact(t *testing.T) {
 		}
 		if settled != total {
 			t.Errorf("%s: the bracket missed %d of %d", d.Name(), total-settled, total)
+		}
+		switch d.(type) {
+		case IQR, MAD:
+			if handed == 0 {
+				t.Errorf("%s: no accepted history handed its Base back", d.Name())
+			}
 		}
 	}
 }

@@ -10,6 +10,10 @@ type Base struct {
 	med, q25, q75 float64
 }
 
+// Valid reports whether b holds order statistics (a history long enough
+// for IQR or MAD), rather than being empty.
+func (b Base) Valid() bool { return b.ok }
+
 // BaseStats prepares the Base of history b for detector d. Only IQR and
 // MAD use one; for the other detectors the Base is empty and
 // OverloadedShifted asks the detector directly.
@@ -41,30 +45,57 @@ func (sc *Scratch) BaseStats(d OverloadDetector, b []float64) Base {
 // Rounding is monotone, so each order statistic of w lies between the
 // base's plus lo and the base's plus hi. One pass counts the values below
 // that bracket and keeps those inside it, and the order statistic is
-// selected among the few kept, rather than among all of w. The answer is
+// selected among the few kept, rather than among all of w. IQR selects
+// only its lower quartile this way: with q25 known, "last > 1 − S·(y −
+// q25)" holds for every y from some value up, so it holds for the upper
+// quartile exactly when at most rank(0.75) values fail it, and a count
+// replaces the second selection (as for MAD's deviations). The answer is
 // exactly d.Overloaded(w); a test checks it.
-func (sc *Scratch) OverloadedShifted(d OverloadDetector, w []float64, bs Base, lo, hi float64) bool {
+//
+// When w is not overloaded and the bracket answered, next is w's own
+// Base (next.ok), so that a caller that goes on to add the VM can keep it
+// as the host's new base instead of computing it again.
+func (sc *Scratch) OverloadedShifted(d OverloadDetector, w []float64, bs Base, lo, hi float64) (over bool, next Base) {
 	if !bs.ok || bs.n != len(w) || !(lo <= hi) {
-		return sc.Overloaded(d, w)
+		return sc.Overloaded(d, w), Base{}
 	}
+	n := len(w)
 	switch d := d.(type) {
 	case MAD:
 		if d.S < 0 {
 			break
 		}
-		med, ok := sc.bracketRank(w, rank(0.5, len(w)), bs.med+lo, bs.med+hi)
+		med, ok := sc.bracketRank(w, rank(0.5, n), bs.med+lo, bs.med+hi)
 		if !ok {
 			break
 		}
-		return d.overloadedAt(w, med)
+		if d.overloadedAt(w, med) {
+			return true, Base{}
+		}
+		return false, Base{n: n, ok: true, med: med}
 	case IQR:
-		q25, q75, ok := sc.bracketRanks(w, rank(0.25, len(w)), rank(0.75, len(w)), bs.q25+lo, bs.q25+hi, bs.q75+lo, bs.q75+hi)
+		if d.S < 0 {
+			break
+		}
+		q25, ok := sc.bracketRank(w, rank(0.25, n), bs.q25+lo, bs.q25+hi)
 		if !ok {
 			break
 		}
-		return w[len(w)-1] > d.thresholdOf(q25, q75)
+		last, fail := w[n-1], 0
+		for _, x := range w {
+			fail += b2i(!(last > d.thresholdOf(q25, x)))
+		}
+		k75 := rank(0.75, n)
+		if fail <= k75 {
+			return true, Base{}
+		}
+		q75, ok := sc.bracketRank(w, k75, bs.q75+lo, bs.q75+hi)
+		if !ok {
+			return false, Base{}
+		}
+		return false, Base{n: n, ok: true, q25: q25, q75: q75}
 	}
-	return sc.Overloaded(d, w)
+	return sc.Overloaded(d, w), Base{}
 }
 
 // bracketRank is the value of rank k in w when it is known to lie in
@@ -84,26 +115,6 @@ func (sc *Scratch) bracketRank(w []float64, k int, lo, hi float64) (float64, boo
 		below += b2i(x < lo)
 	}
 	return rankAmong(mid[:j], k-below)
-}
-
-// bracketRanks is bracketRank for two ranks at once, k1 in [lo1, hi1] and
-// k2 in [lo2, hi2], in one pass over w.
-func (sc *Scratch) bracketRanks(w []float64, k1, k2 int, lo1, hi1, lo2, hi2 float64) (float64, float64, bool) {
-	if cap(sc.b) < 2*len(w) {
-		sc.b = make([]float64, 2*len(w))
-	}
-	m1, m2 := sc.b[:len(w)], sc.b[len(w):2*len(w)]
-	b1, b2, j1, j2 := 0, 0, 0, 0
-	for _, x := range w {
-		m1[j1], m2[j2] = x, x
-		j1 += b2i(x >= lo1) & b2i(x <= hi1)
-		b1 += b2i(x < lo1)
-		j2 += b2i(x >= lo2) & b2i(x <= hi2)
-		b2 += b2i(x < lo2)
-	}
-	x1, ok1 := rankAmong(m1[:j1], k1-b1)
-	x2, ok2 := rankAmong(m2[:j2], k2-b2)
-	return x1, x2, ok1 && ok2
 }
 
 // rankAmong is the value of rank r in mid, which it may reorder; ok is
