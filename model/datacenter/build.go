@@ -75,10 +75,11 @@ func powerModel(p scenarios.Power) (host.PowerModel, error) {
 	case "linear":
 		return host.LinearPower{IdleW: p.IdleWatts, MaxW: p.MaxWatts}, nil
 	case "table":
-		return host.NewTablePower("table", p.TableWatts)
+		t, err := host.NewTablePower("table", p.TableWatts)
+		return &t, err
 	}
 	if t, ok := host.SpecPower(p.Model); ok {
-		return t, nil
+		return &t, nil
 	}
 	return nil, fmt.Errorf("unknown power model %q", p.Model)
 }

@@ -28,7 +28,7 @@ type TablePower struct {
 }
 
 // Watts implements PowerModel.
-func (t TablePower) Watts(u float64) float64 {
+func (t *TablePower) Watts(u float64) float64 {
 	x := clamp01(u) * 10
 	k := int(x)
 	if k >= 10 {
