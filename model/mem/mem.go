@@ -210,8 +210,14 @@ type Host struct {
 	Free float64
 	// Totals since the start.
 	Totals Totals
-	rng    *rand.Rand
-	now    float64
+	// EpochCPUS is the host CPU (seconds) the last epoch spent on scanning,
+	// compression and decompression.
+	EpochCPUS float64
+	rng       *rand.Rand
+	epoch     int64   // epochs run
+	now       float64 // epoch × EpochS
+	buf       targetBufs
+	snap      []snapshot
 }
 
 // Totals are cumulative counts of a host's reclamation.
@@ -251,6 +257,22 @@ func NewHost(cfg Config, vms []*VM, rng *rand.Rand) (*Host, error) {
 	}
 	return h, nil
 }
+
+// Remove takes v off the host: its pages are gone, and the other VMs
+// keep their order.
+func (h *Host) Remove(v *VM) error {
+	for i, u := range h.VMs {
+		if u == v {
+			h.VMs = append(h.VMs[:i], h.VMs[i+1:]...)
+			h.rebase()
+			return nil
+		}
+	}
+	return fmt.Errorf("mem: VM %q is not on the host", v.Name)
+}
+
+// Now is the host's time: epochs run (or skipped) × the epoch.
+func (h *Host) Now() float64 { return h.now }
 
 // Add places v on the host, with nothing backed yet (the guest backs
 // its pages as it touches them).
