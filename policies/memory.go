@@ -130,6 +130,13 @@ func (m *MemState) clone() *MemState {
 // state.
 func (m *MemState) usable() float64 { return m.MemoryMiB - m.MinFreeMiB }
 
+// EnableMem gives host i a simulated memory of memoryMiB for guests
+// (host memory less the hypervisor's) and the given minFree, empty and in
+// the high state.
+func (c *Cluster) EnableMem(i int, memoryMiB, minFreeMiB float64) {
+	c.hosts[i].Mem = &MemState{MemoryMiB: memoryMiB, MinFreeMiB: minFreeMiB, FreeMiB: memoryMiB}
+}
+
 // SetMem records host i's memory state as the model sees it now; the
 // bookings stay as Allocate and Release left them.
 func (c *Cluster) SetMem(i int, state int, freeMiB, activeMiB float64) {
@@ -211,7 +218,8 @@ func (MemPressureScorer) Score(h *HostState, r *Request) float64 {
 // filters, with the RAM filter replaced by SharingRAMFilter when
 // Admission is "sharing"; MemStateFilter and WorkingSetFilter (when Fit >
 // 0); then the weighted MemPressureScorer and PackScorer, ties to the
-// lowest index (with both weights 0 it is first fit). A placement that
+// lowest index (with both weights 0, the default, it is first fit among
+// the hosts the memory filters pass). A placement that
 // passes the sharing admission but not the plain RAM booking is recorded
 // with Cluster.Force: the host is deliberately overbooked.
 type MemAware struct {
@@ -275,7 +283,7 @@ func newMemAware(a *args) Placer {
 		Admission:      a.enum("admission", "ratio", []string{"ratio", "sharing"}),
 		MaxState:       slices.Index(MemStateNames, a.enum("max_state", "soft", MemStateNames)),
 		Fit:            a.float("working_set_fit", 1, math.Inf(-1)),
-		PressureWeight: a.float("pressure_weight", 1, math.Inf(-1)),
+		PressureWeight: a.float("pressure_weight", 0, math.Inf(-1)),
 		PackWeight:     a.float("pack_weight", 0, math.Inf(-1)),
 	}
 	if p.Fit < 0 {

@@ -148,13 +148,15 @@ func TestMemoryFiltersAndScorer(t *testing.T) {
 	}
 }
 
-// mem-aware on two hosts: pressure-aware placement prefers the host with
-// room for working sets, skips one under pressure, and without weights is
-// first fit; within a batch a guest's working set counts for the next.
+// mem-aware on two hosts: with pressure_weight it prefers the host with
+// room for working sets, it skips one under pressure, and without weights
+// it is first fit; within a batch a guest's working set counts for the
+// next.
 func TestMemAwarePlacement(t *testing.T) {
 	busy, calm := memHost(65536), memHost(65536)
 	busy.Mem.ActiveMiB, calm.Mem.ActiveMiB = 40000, 10000
 	two := []HostState{busy, calm}
+	spread := map[string]any{"pressure_weight": 1.0}
 	for _, tc := range []struct {
 		name  string
 		args  map[string]any
@@ -162,12 +164,12 @@ func TestMemAwarePlacement(t *testing.T) {
 		reqs  []Request
 		want  []int
 	}{
-		{"prefers low pressure", nil, two, []Request{guest(0, 0, 2000)}, []int{1}},
-		{"first fit without weights", map[string]any{"pressure_weight": 0.0}, two, []Request{guest(0, 0, 2000)}, []int{0}},
+		{"prefers low pressure", spread, two, []Request{guest(0, 0, 2000)}, []int{1}},
+		{"first fit without weights", nil, two, []Request{guest(0, 0, 2000)}, []int{0}},
 		// The calm host takes guests until its working sets pass the busy
 		// one's: 10000 + 16·2000 = 42000 > 40000 + 2000 → the 16th goes to
 		// the busy host (ties to the lowest index: at 15, 40000 vs 40000).
-		{"batch sees its own working sets", nil, two, func() []Request {
+		{"batch sees its own working sets", spread, two, func() []Request {
 			var rs []Request
 			for i := range 16 {
 				rs = append(rs, guest(i, 0, 2000))

@@ -99,7 +99,7 @@ func TestConformance(t *testing.T) {
 		variants = append(variants, variant{name, nil})
 	}
 	variants = append(variants, variant{"mem-aware", map[string]any{"admission": "sharing"}},
-		variant{"mem-aware", map[string]any{"admission": "sharing", "max_state": "low", "working_set_fit": 0.0, "pressure_weight": 0.0}},
+		variant{"mem-aware", map[string]any{"admission": "sharing", "max_state": "low", "working_set_fit": 0.0, "pressure_weight": 1.0}},
 		variant{"mem-aware", map[string]any{"max_state": "hard", "working_set_fit": 0.8, "pack_weight": 1.0}})
 	for _, vt := range variants {
 		name := vt.name

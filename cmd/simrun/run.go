@@ -151,6 +151,18 @@ func runStudy(sc *scenarios.Scenario, rec *results.Recorder, dir string, quiet b
 		fmt.Fprintf(stdout, "  results in %s: %s\n", dir, strings.Join(append(files, "scenario.toml"), ", "))
 		return nil
 	}
+	if len(rec.MemPlacement) > 0 {
+		fmt.Fprintf(stdout, "%s (seed %d): memory-placement study, %d runs of %v\n\n", sc.Name, sc.Seed, len(rec.MemPlacement), sc.Duration)
+		if err := results.WriteMemPlacementMarkdown(stdout, rec.MemPlacement); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+		for _, warn := range rec.Summary.Warnings {
+			fmt.Fprintf(stdout, "  warning: %s\n", warn)
+		}
+		fmt.Fprintf(stdout, "  results in %s: %s\n", dir, strings.Join(append(files, "scenario.toml"), ", "))
+		return nil
+	}
 	if len(rec.Memory) > 0 {
 		fmt.Fprintf(stdout, "%s (seed %d): memory study, %d hosts (means after the %v warm-up)\n\n", sc.Name, sc.Seed, len(rec.Memory), sc.Study.Warmup)
 		if err := results.WriteMemoryMarkdown(stdout, rec.Memory); err != nil {

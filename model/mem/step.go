@@ -243,10 +243,14 @@ func (h *Host) targets(need float64) []float64 {
 	}
 	for range 200 {
 		mid := (lo + hi) / 2
+		l0, h0 := lo, hi
 		if at(mid) > need {
 			lo = mid
 		} else {
 			hi = mid
+		}
+		if lo == l0 && hi == h0 {
+			break // converged: every further iteration repeats this one
 		}
 	}
 	at(hi)
