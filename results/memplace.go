@@ -100,3 +100,57 @@ func memPlacementCharts(rows []MemPlacementRow, title string) []namedChart {
 		{"mem_placement_reclaimed", rec},
 	}
 }
+
+// hostMemoryCharts draws a datacenter run's memory over time: what each
+// mechanism gives back and the guests' working sets, summed over the
+// hosts, and the mean slowdown of the hosts with guests.
+func hostMemoryCharts(samples []HostMemorySample, title string) []namedChart {
+	var times []float64
+	for _, s := range samples {
+		if len(times) == 0 || times[len(times)-1] != s.TimeS {
+			times = append(times, s.TimeS)
+		}
+	}
+	if len(times) < 2 {
+		return nil
+	}
+	unit, xl := 60.0, "time (min)"
+	if times[len(times)-1] > 7200 {
+		unit, xl = 3600, "time (h)"
+	}
+	mem := &Lines{Title: title + "guest memory given back by each mechanism, and working sets (all hosts)", XLabel: xl, YLabel: "GiB", NoPoints: true}
+	slow := &Lines{Title: title + "guest slowdown from memory pressure", XLabel: xl, YLabel: "mean slowdown over hosts with guests", NoPoints: true, HLine: 1, HLineLabel: "no pressure"}
+	names := []string{"page sharing", "ballooning", "compression", "swapping", "working sets"}
+	ser := make([]Series, len(names))
+	for k := range ser {
+		ser[k].Label = names[k]
+	}
+	sl := Series{Label: "slowdown"}
+	for i, j := 0, 0; i < len(times); i++ {
+		var sum [5]float64
+		ps, n := 0.0, 0
+		for ; j < len(samples) && samples[j].TimeS == times[i]; j++ {
+			s := &samples[j]
+			for k, v := range []float64{s.SharedSavedMiB, s.BalloonMiB, s.CompressedSavedMiB, s.SwappedMiB, s.ActiveMiB} {
+				sum[k] += v / 1024
+			}
+			if s.VMs > 0 {
+				ps += s.Slowdown
+				n++
+			}
+		}
+		for k := range ser {
+			ser[k].Values = append(ser[k].Values, sum[k])
+		}
+		if n > 0 {
+			ps /= float64(n)
+		} else {
+			ps = 1
+		}
+		sl.Values = append(sl.Values, ps)
+		mem.X = append(mem.X, times[i]/unit)
+	}
+	mem.Series = ser
+	slow.X, slow.Series = mem.X, []Series{sl}
+	return []namedChart{{"host_memory", mem}, {"host_memory_slowdown", slow}}
+}

@@ -70,7 +70,7 @@ var managedFiles = []string{
 	"capacity.png", "capacity.svg",
 	"memory.csv", "memory.md", "memory_series.csv", "memory_reclaimed.png", "memory_reclaimed.svg",
 	"memory_slowdown.png", "memory_slowdown.svg", "memory_over_time.png", "memory_over_time.svg",
-	"host_memory.csv", "mem_placement.csv", "mem_placement.md",
+	"host_memory.csv", "host_memory.png", "host_memory.svg", "host_memory_slowdown.png", "host_memory_slowdown.svg", "mem_placement.csv", "mem_placement.md",
 	"mem_admitted.png", "mem_admitted.svg", "mem_placement_slowdown.png", "mem_placement_slowdown.svg",
 	"mem_energy.png", "mem_energy.svg", "mem_placement_reclaimed.png", "mem_placement_reclaimed.svg",
 }

@@ -222,6 +222,11 @@ func printSummary(w io.Writer, s *results.Summary, dir string, files []string) {
 		fmt.Fprintf(w, "  consolidation %s: %g migrations, %g host shutdowns; SLATAH %.4g %%, PDM %.4g %%, SLAV %.4g, ESV %.4g; unmet demand %.4g %%\n",
 			s.Consolidation, m["migrations"], m["host_shutdowns"], 100*m["slatah"], 100*m["pdm"], m["slav"], m["esv"], 100*m["sla_violation"])
 	}
+	if sd, ok := s.Metrics["mem_slowdown"]; ok {
+		m := s.Metrics
+		fmt.Fprintf(w, "  memory: guest slowdown %.4g (worst %.3g); given back %.0f MiB (sharing %.0f, balloon %.0f, compression %.0f, swap %.0f); reclamation CPU %.3g cores\n",
+			sd, m["mem_slowdown_max"], m["mem_reclaimed_mib"], m["mem_shared_saved_mib"], m["mem_balloon_mib"], m["mem_compressed_saved_mib"], m["mem_swapped_mib"], m["mem_reclaim_cpu_cores"])
+	}
 	for _, warn := range s.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}

@@ -26,16 +26,17 @@ import (
 // host is awake, so that the event order is the same as when every host
 // is stepped every epoch (everyEpoch, for the tests).
 type memLink struct {
-	epoch sim.Time
-	dtS   float64
-	tol   float64
-	tick  int64    // epochs run so far
-	next  sim.EventID
-	hosts []*memHost // by host index; nil where memory is not simulated
-	awake []int32    // hosts being stepped, in index order
-	vms   []*mem.VM  // by VM id; nil unless on a memory host
-	w0    []float64  // by VM id: the working set its request expected
-	grps  []memGroup // by VM group
+	epoch  sim.Time
+	dtS    float64
+	tol    float64
+	tick   int64 // epochs run so far
+	next   sim.EventID
+	tickFn func()     // memTick, made once (a method value per epoch would allocate)
+	hosts  []*memHost // by host index; nil where memory is not simulated
+	awake  []int32    // hosts being stepped, in index order
+	vms    []*mem.VM  // by VM id; nil unless on a memory host
+	w0     []float64  // by VM id: the working set its request expected
+	grps   []memGroup // by VM group
 
 	everyEpoch bool  // never sleep (tests: skipping must change nothing)
 	check      bool  // mem.Host.Check after every epoch (tests)
@@ -186,7 +187,7 @@ func (m *Model) memTick() {
 	L.awake = keep
 	L.next = 0
 	if m.live() {
-		L.next = m.s.At(sim.Time(L.tick+1)*L.epoch, m.memTick)
+		L.next = m.s.At(sim.Time(L.tick+1)*L.epoch, L.tickFn)
 	}
 }
 
@@ -524,6 +525,7 @@ func (m *Model) startMemory() error {
 		return err
 	}
 	m.mem = L
-	L.next = m.s.At(L.epoch, m.memTick)
+	L.tickFn = m.memTick
+	L.next = m.s.At(L.epoch, L.tickFn)
 	return nil
 }

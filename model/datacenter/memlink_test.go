@@ -253,8 +253,8 @@ func TestMemorySkipMatchesStepping(t *testing.T) {
 			}
 			return sc
 		}, 0.5},
-		{"mem-datacenter ratio 2.5", func() *scenarios.Scenario { return memDatacenter(t, 2.5, pl[0], 8) }, 1.01},
-		{"mem-datacenter sharing 2.5", func() *scenarios.Scenario { return memDatacenter(t, 2.5, pl[2], 8) }, 1.01},
+		{"mem-datacenter ratio 2.5", func() *scenarios.Scenario { return memDatacenter(t, 2.5, pl[0], 6) }, 1.01},
+		{"mem-datacenter sharing 2.5", func() *scenarios.Scenario { return memDatacenter(t, 2.5, pl[2], 6) }, 1.01},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

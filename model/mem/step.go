@@ -175,7 +175,7 @@ func (h *Host) Targets(need float64) []float64 {
 }
 
 // targetBufs are targets' work slices, reused from epoch to epoch.
-type targetBufs struct{ p, cap, floor, t, cost []float64 }
+type targetBufs struct{ p, cap, floor, t, cost, shares []float64 }
 
 func grow(b []float64, n int) []float64 {
 	if cap(b) < n {
@@ -222,11 +222,26 @@ func (h *Host) targets(need float64) []float64 {
 	for i, v := range h.VMs {
 		cost[i] = v.fEst + k*(1-v.fEst)
 	}
+	b.shares = grow(b.shares, n)
+	shares := b.shares
+	for i, v := range h.VMs {
+		shares[i] = v.Shares
+	}
+	// at is min(max(λ·S/cost, floor), cap) per VM, written out: the same
+	// values (no operand is NaN or −0 here), and the bisection's inner
+	// loop.
 	at := func(lambda float64) float64 {
 		r := 0.0
-		for i, v := range h.VMs {
-			t[i] = min(max(lambda*v.Shares/cost[i], floor[i]), cap[i])
-			r += p[i] - t[i]
+		for i := range t {
+			x := lambda * shares[i] / cost[i]
+			if x < floor[i] {
+				x = floor[i]
+			}
+			if x > cap[i] {
+				x = cap[i]
+			}
+			t[i] = x
+			r += p[i] - x
 		}
 		return r
 	}
