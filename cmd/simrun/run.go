@@ -139,9 +139,10 @@ func runStudy(sc *scenarios.Scenario, rec *results.Recorder, dir string, quiet b
 	if quiet {
 		return nil
 	}
-	if len(rec.Comparison) > 0 {
-		fmt.Fprintf(stdout, "%s (seed %d): consolidation study, %d policies\n\n", sc.Name, sc.Seed, len(rec.Comparison))
-		if err := results.WriteComparisonMarkdown(stdout, rec.Comparison); err != nil {
+	// A table of runs, its warnings and the files.
+	table := func(head string, write func(io.Writer) error) error {
+		fmt.Fprintf(stdout, "%s (seed %d): %s\n\n", sc.Name, sc.Seed, head)
+		if err := write(stdout); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout)
@@ -151,17 +152,13 @@ func runStudy(sc *scenarios.Scenario, rec *results.Recorder, dir string, quiet b
 		fmt.Fprintf(stdout, "  results in %s: %s\n", dir, strings.Join(append(files, "scenario.toml"), ", "))
 		return nil
 	}
+	if len(rec.Comparison) > 0 {
+		return table(fmt.Sprintf("consolidation study, %d policies", len(rec.Comparison)),
+			func(w io.Writer) error { return results.WriteComparisonMarkdown(w, rec.Comparison) })
+	}
 	if len(rec.MemPlacement) > 0 {
-		fmt.Fprintf(stdout, "%s (seed %d): memory-placement study, %d runs of %v\n\n", sc.Name, sc.Seed, len(rec.MemPlacement), sc.Duration)
-		if err := results.WriteMemPlacementMarkdown(stdout, rec.MemPlacement); err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout)
-		for _, warn := range rec.Summary.Warnings {
-			fmt.Fprintf(stdout, "  warning: %s\n", warn)
-		}
-		fmt.Fprintf(stdout, "  results in %s: %s\n", dir, strings.Join(append(files, "scenario.toml"), ", "))
-		return nil
+		return table(fmt.Sprintf("memory-placement study, %d runs of %v", len(rec.MemPlacement), sc.Duration),
+			func(w io.Writer) error { return results.WriteMemPlacementMarkdown(w, rec.MemPlacement) })
 	}
 	if len(rec.Memory) > 0 {
 		fmt.Fprintf(stdout, "%s (seed %d): memory study, %d hosts (means after the %v warm-up)\n\n", sc.Name, sc.Seed, len(rec.Memory), sc.Study.Warmup)

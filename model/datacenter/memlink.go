@@ -203,27 +203,20 @@ func (m *Model) memStep(hi int, mh *memHost) bool {
 			L.err = fmt.Errorf("host %d at %v s: %w", hi, h.Now(), err)
 		}
 	}
-	var run [nMemMetrics]float64
-	run[mHostEpochs] = 1
-	cs := h.Cfg.CompressedFrac
 	for i, v := range mh.vms {
 		mv := h.VMs[i]
 		if p := mv.Progress; progressChanged(v.MemProgress(), p, L.tol) {
 			m.setMemProgress(v, p)
 		}
-		run[mSharedSaved] += mv.Shared - h.SharedFrames(mv)
-		run[mShared] += mv.Shared
-		run[mBalloon] += mv.BalloonSaved()
-		run[mCompressed] += mv.Compressed * (1 - cs)
-		run[mSwapped] += mv.Swapped
-		run[mProgress] += mv.Progress
-		run[mSwapIns] += mv.SwapIns * L.dtS
-		run[mGuestFaults] += mv.GuestFaults * L.dtS
-		if mv.Blocked {
-			run[mBlocked]++
-		}
 		L.maxSlow = max(L.maxSlow, mv.Slowdown)
 	}
+	u := h.Usage()
+	var run [nMemMetrics]float64
+	run[mHostEpochs] = 1
+	run[mSharedSaved], run[mShared], run[mBalloon] = u.SharedSavedMiB, u.SharedMiB, u.BalloonMiB
+	run[mCompressed], run[mSwapped], run[mProgress] = u.CompressedSavedMiB, u.SwappedMiB, u.Progress
+	run[mSwapIns], run[mGuestFaults] = u.SwapInsPerS*L.dtS, u.GuestFaultsPerS*L.dtS
+	run[mBlocked] = float64(u.Blocked)
 	run[mVMs] = float64(len(mh.vms))
 	run[mCPU] = h.EpochCPUS
 	switch h.State {
@@ -427,26 +420,12 @@ func (m *Model) recordMem(t float64) {
 			continue
 		}
 		h := mh.h
+		u := h.Usage()
 		s := results.HostMemorySample{TimeS: t, Host: hi, State: h.State.String(), VMs: len(h.VMs), FreeMiB: h.Free,
-			ReclaimCPUCores: h.EpochCPUS / m.mem.dtS, Slowdown: 1}
-		if len(h.VMs) == 0 {
-			s.ReclaimCPUCores = 0
-		}
-		prog := 0.0
-		for _, mv := range h.VMs {
-			s.ActiveMiB += mv.ActiveMiB
-			s.ResidentMiB += mv.Resident
-			s.SharedSavedMiB += mv.Shared - h.SharedFrames(mv)
-			s.BalloonMiB += mv.BalloonSaved()
-			s.CompressedSavedMiB += mv.Compressed * (1 - h.Cfg.CompressedFrac)
-			s.SwappedMiB += mv.Swapped
-			prog += mv.Progress
-		}
+			ActiveMiB: u.ActiveMiB, ResidentMiB: u.ResidentMiB, SharedSavedMiB: u.SharedSavedMiB, BalloonMiB: u.BalloonMiB,
+			CompressedSavedMiB: u.CompressedSavedMiB, SwappedMiB: u.SwappedMiB, Slowdown: u.Slowdown}
 		if len(h.VMs) > 0 {
-			s.Slowdown = math.Inf(1)
-			if prog > 0 {
-				s.Slowdown = float64(len(h.VMs)) / prog
-			}
+			s.ReclaimCPUCores = h.EpochCPUS / m.mem.dtS
 		}
 		m.rec.HostMemory = append(m.rec.HostMemory, s)
 	}

@@ -30,22 +30,9 @@ func memoryPlacementStudy(sc *scenarios.Scenario, rec *results.Recorder) error {
 	rows := make([]results.MemPlacementRow, len(jobs))
 	warns := make([][]string, len(jobs))
 	errs := make([]error, len(jobs))
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				rows[i], warns[i], errs[i] = memoryPlacementRun(sc, jobs[i].p, jobs[i].ratio)
-			}
-		}()
-	}
-	for i := range jobs {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	parallel(len(jobs), func(i int) {
+		rows[i], warns[i], errs[i] = memoryPlacementRun(sc, jobs[i].p, jobs[i].ratio)
+	})
 	for i, err := range errs {
 		if err != nil {
 			return fmt.Errorf("study.placements (%s at ratio %g): %w", jobs[i].p.Name, jobs[i].ratio, err)
@@ -102,4 +89,26 @@ func memoryPlacementRun(sc *scenarios.Scenario, p scenarios.StudyPlacement, rati
 		}
 	}
 	return row, warn, nil
+}
+
+// parallel runs run(0), …, run(n−1), as many at a time as GOMAXPROCS
+// allows; each run writes only its own results, so the outcome does not
+// depend on the scheduling.
+func parallel(n int, run func(i int)) {
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				run(i)
+			}
+		}()
+	}
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
 }
