@@ -410,7 +410,7 @@ type Usage struct {
 	// CompressedSavedMiB the compressed pages less the cache they take,
 	// SwappedMiB the swapped pages.
 	SharedMiB, SharedSavedMiB, BalloonMiB, CompressedSavedMiB, SwappedMiB float64
-	SwapInsPerS, GuestFaultsPerS                                      float64
+	SwapInsPerS, GuestFaultsPerS                                          float64
 	// Progress is Σ progress (1/S, 0 when blocked); Blocked the guests
 	// blocked; Slowdown the guests' mean progress inverted (1 without
 	// guests, +Inf when all are blocked).
