@@ -35,7 +35,7 @@ type memLink struct {
 	hosts  []*memHost // by host index; nil where memory is not simulated
 	awake  []int32    // hosts being stepped, in index order
 	vms    []*mem.VM  // by VM id; nil unless on a memory host
-	w0     []float64  // by VM id: the working set its request expected
+	w0     []float64  // by VM id: the working set its request expected (−1: none)
 	grps   []memGroup // by VM group
 
 	everyEpoch bool  // never sleep (tests: skipping must change nothing)
@@ -100,6 +100,9 @@ func newMemLink(m *Model) (*memLink, error) {
 		hosts: make([]*memHost, len(m.hosts)), vms: make([]*mem.VM, len(m.vms)), w0: make([]float64, len(m.vms)), maxSlow: 1}
 	if L.epoch <= 0 {
 		return nil, fmt.Errorf("%s: memory.epoch: must be > 0", sc.File)
+	}
+	for i := range L.w0 {
+		L.w0[i] = -1
 	}
 	images := map[string]int{}
 	for gi, g := range sc.VMGroups {
@@ -312,10 +315,14 @@ func (m *Model) memPlace(v *vm.VM, hi int) {
 	g := &L.grps[m.groupOf(v.ID)]
 	gm := &g.cfg
 	ram := v.Spec.RAMMiB
+	w := L.w0[v.ID]
+	if w < 0 { // placed without a request that said (idle until it runs)
+		w = g.workingSet(ram, 0)
+	}
 	mv := &mem.VM{Name: fmt.Sprintf("vm%d", v.ID), ConfigMiB: ram, ReservationMiB: gm.ReservationGiB * 1024,
 		LimitMiB: gm.LimitGiB * 1024, Shares: gm.Shares, Image: gm.Image, SharedIntra: gm.SharedIntra,
 		SharedInter: gm.SharedInter, LargePages: gm.LargePages, TouchedFrac: gm.Touched,
-		ActiveMiB: L.w0[v.ID], TouchRate: gm.TouchRate, GrowMiBps: gm.GrowMiBps, GuestMinMiB: gm.GuestMinMiB}
+		ActiveMiB: w, TouchRate: gm.TouchRate, GrowMiBps: gm.GrowMiBps, GuestMinMiB: gm.GuestMinMiB}
 	if err := mh.h.Add(mv); err != nil {
 		panic(fmt.Sprintf("datacenter: %v", err)) // the loader and newMemLink checked the group
 	}
