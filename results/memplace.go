@@ -32,7 +32,8 @@ type MemPlacementRow struct {
 	BalloonMiB          float64 `csv:"balloon_mib"`
 	CompressedSavedMiB  float64 `csv:"compressed_saved_mib"`
 	SwappedMiB          float64 `csv:"swapped_mib"`
-	// ReclaimCPUCores is host CPU spent on scanning and compression;
+	// ReclaimCPUCores is host CPU spent on scanning and compression (all
+	// hosts);
 	// TimeHardLow the share of host time with guests in the hard or low
 	// state.
 	ReclaimCPUCores float64 `csv:"reclaim_cpu_cores"`
