@@ -118,16 +118,25 @@ func newMemLink(m *Model) (*memLink, error) {
 			Image: images[gm.Image], TouchedMiB: gm.Touched * ram, SharedIntra: gm.SharedIntra, SharedInter: gm.SharedInter,
 			WorkingSetMiB: gm.Active * ram}})
 	}
-	for i := range m.hosts {
-		h := &m.hosts[i]
-		if !memoryOn(sc, &sc.HostGroups[h.GroupIndex]) {
+	cfgs := make([]*mem.Config, len(sc.HostGroups)) // by host group; nil without memory
+	for gi := range sc.HostGroups {
+		g := &sc.HostGroups[gi]
+		if !memoryOn(sc, g) {
 			continue
 		}
-		cfg, err := memoryConfig(mm, h.RAMMiB, mm.Mechanisms)
+		cfg, err := memoryConfig(mm, g.RAMGiB*1024, mm.Mechanisms)
 		if err != nil {
 			return nil, fmt.Errorf("%s: memory.allocation: %w", sc.File, err)
 		}
-		mh, err := mem.NewHost(cfg, nil, sim.NewStream(sc.Seed, fmt.Sprintf("memory/host%d", i)))
+		cfgs[gi] = &cfg
+	}
+	for i := range m.hosts {
+		h := &m.hosts[i]
+		cfg := cfgs[h.GroupIndex]
+		if cfg == nil {
+			continue
+		}
+		mh, err := mem.NewHost(*cfg, nil, sim.NewStream(sc.Seed, fmt.Sprintf("memory/host%d", i)))
 		if err != nil {
 			return nil, fmt.Errorf("%s: memory: %w", sc.File, err)
 		}
