@@ -131,7 +131,10 @@
 // host's reclamation CPU reach the fluid model when they change by more
 // than memory.progress_tolerance (0.1 %), return to none, or stop or
 // restart the VM, so that the continual tiny changes of copy-on-write do
-// not cost an event each.
+// not cost an event each. touch_rate is pages per second of the guest's
+// run time, so S is per unit of work whatever the CPU utilization; the
+// memory model moves pages (swap-ins, decompressions) at that rate too,
+// which overstates them for a mostly idle guest.
 //
 // Placement sees the host's actual memory: policies.HostState.Mem holds
 // the state (high … low), free memory and the guests' working sets,
