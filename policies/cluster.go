@@ -29,6 +29,9 @@ func NewCluster(hosts []HostState) *Cluster {
 	c := &Cluster{hosts: append([]HostState(nil), hosts...)}
 	for i := range c.hosts {
 		c.hosts[i].Index = i
+		if m := c.hosts[i].Mem; m != nil {
+			c.hosts[i].Mem = m.clone() // the caller's stays as it was
+		}
 	}
 	c.size = 1
 	for c.size < len(hosts) {
@@ -82,6 +85,9 @@ func (c *Cluster) Allocate(i int, r *Request) {
 	h.UsedDiskMiB += r.DiskMiB
 	h.UsedBWMbps += r.BWMbps
 	h.NumVMs++
+	if h.Mem != nil && r.Mem != nil {
+		h.Mem.book(r.Mem, 1)
+	}
 	c.update(i)
 }
 
@@ -95,6 +101,9 @@ func (c *Cluster) Force(i int, r *Request) {
 	h.UsedDiskMiB += r.DiskMiB
 	h.UsedBWMbps += r.BWMbps
 	h.NumVMs++
+	if h.Mem != nil && r.Mem != nil {
+		h.Mem.book(r.Mem, 1)
+	}
 	c.update(i)
 }
 
@@ -109,6 +118,9 @@ func (c *Cluster) Release(i int, r *Request) {
 	h.UsedDiskMiB -= r.DiskMiB
 	h.UsedBWMbps -= r.BWMbps
 	h.NumVMs--
+	if h.Mem != nil && r.Mem != nil {
+		h.Mem.book(r.Mem, -1)
+	}
 	if h.NumVMs == 0 { // clear rounding residue
 		h.UsedVCPUs, h.UsedRAMMiB, h.UsedDiskMiB, h.UsedBWMbps = 0, 0, 0, 0
 	}

@@ -51,6 +51,22 @@
 //     room whose demand stays within max_util of capacity. With wake_cost
 //     (default) a switched-off host's power before is 0, so waking it costs
 //     its idle power; without it, it counts at its idle draw as in CloudSim.
+//   - mem-aware: placement that sees actual memory, for hosts whose memory
+//     the model simulates (HostState.Mem; hosts without it pass every
+//     memory test). Filters: the strict ones, the host's free-memory state
+//     no worse than max_state (default "soft", so hosts at hard and low,
+//     which compress, swap and block, are refused), and the guests'
+//     working sets plus the VM's within working_set_fit (1.0) of the memory
+//     guests hold in the high state (host memory less the hypervisor's and
+//     minFree; 0 turns it off). Scorers: MemPressureScorer, 1 − working
+//     sets / that memory (pressure_weight, default 0), and PackScorer
+//     (pack_weight, 0); with both 0 it is first fit among the hosts that
+//     pass. admission = "sharing" replaces the RAM filter: a host takes a
+//     VM while Σ booked RAM − the sharing expected among its guests ≤ RAM
+//     × ratio, the expected sharing from model/mem's sharing model at
+//     convergence: each guest's touched memory × shared_intra (zero pages),
+//     plus, for k ≥ 2 guests of one image, Σ touched × shared_inter × (1 −
+//     1/k). Such a host may be booked beyond its ratio (Cluster.Force).
 //
 // Registry: New(name, args) builds a policy from its TOML arguments and
 // rejects unknown arguments, wrong types and out-of-range values, each named

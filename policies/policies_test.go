@@ -49,6 +49,26 @@ func randomCluster(r *rand.Rand, n int) []HostState {
 	return hs
 }
 
+// withMemory gives about half the hosts a simulated memory and half the
+// requests a memory description, of three images.
+func withMemory(r *rand.Rand, hosts []HostState, reqs []Request) {
+	for i := range hosts {
+		if r.IntN(2) == 0 {
+			h := &hosts[i]
+			h.Mem = &MemState{MemoryMiB: h.RAMMiB - 512, MinFreeMiB: 0.02 * h.RAMMiB, State: r.IntN(5),
+				FreeMiB: r.Float64() * h.RAMMiB, ActiveMiB: r.Float64() * h.RAMMiB}
+		}
+	}
+	for i := range reqs {
+		if r.IntN(2) == 0 {
+			q := &reqs[i]
+			touched := q.RAMMiB * (0.5 + 0.5*r.Float64())
+			q.Mem = &MemRequest{Image: r.IntN(3), TouchedMiB: touched, SharedIntra: 0.1 * r.Float64(),
+				SharedInter: 0.4 * r.Float64(), WorkingSetMiB: touched * r.Float64()}
+		}
+	}
+}
+
 func randomBatch(r *rand.Rand, n int) []Request {
 	rs := make([]Request, n)
 	for i := range rs {
@@ -64,16 +84,40 @@ var reasonRe = regexp.MustCompile(`^\d+/\d+ hosts fit(: \d+ [a-zA-Z ]+(, \d+ [a-
 // request; chosen hosts fit the request; the cluster's usage equals the sum
 // of placed requests; the requests are not modified; the same input gives
 // the same decisions; rejections explain themselves.
+//
+// Half the hosts and requests carry a simulated memory (random states,
+// working sets and images), which the memory-aware variants read; with
+// admission = "sharing" a host may be booked beyond its RAM ratio, but
+// never beyond it once the expected sharing is taken off.
 func TestConformance(t *testing.T) {
+	type variant struct {
+		name string
+		args map[string]any
+	}
+	var variants []variant
 	for _, name := range Names() {
-		t.Run(name, func(t *testing.T) {
+		variants = append(variants, variant{name, nil})
+	}
+	variants = append(variants, variant{"mem-aware", map[string]any{"admission": "sharing"}},
+		variant{"mem-aware", map[string]any{"admission": "sharing", "max_state": "low", "working_set_fit": 0.0, "pressure_weight": 1.0}},
+		variant{"mem-aware", map[string]any{"max_state": "hard", "working_set_fit": 0.8, "pack_weight": 1.0}})
+	for _, vt := range variants {
+		name := vt.name
+		t.Run(fmt.Sprint(name, vt.args), func(t *testing.T) {
 			r := rand.New(rand.NewPCG(3, 4))
 			for trial := range 40 {
 				hosts := randomCluster(r, 1+r.IntN(30))
 				batch := randomBatch(r, 1+r.IntN(60))
+				withMemory(r, hosts, batch)
 				orig := slices.Clone(batch)
+				before := slices.Clone(hosts)
+				for i := range before {
+					if before[i].Mem != nil {
+						before[i].Mem = before[i].Mem.clone()
+					}
+				}
 				run := func() ([]Decision, *Cluster) {
-					p, err := New(name, nil)
+					p, err := New(name, vt.args)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -87,6 +131,9 @@ func TestConformance(t *testing.T) {
 				}
 				if !reflect.DeepEqual(batch, orig) {
 					t.Fatalf("trial %d: placer modified the requests", trial)
+				}
+				if !reflect.DeepEqual(hosts, before) {
+					t.Fatalf("trial %d: placer modified the hosts it was given", trial)
 				}
 				if len(d1) != len(batch) {
 					t.Fatalf("trial %d: %d decisions for %d requests", trial, len(d1), len(batch))
@@ -116,7 +163,11 @@ func TestConformance(t *testing.T) {
 					if h.UsedVCPUs != used[i] || h.UsedRAMMiB != usedRAM[i] {
 						t.Fatalf("trial %d host %d: cluster says %d vCPUs %v RAM, decisions say %d %v", trial, i, h.UsedVCPUs, h.UsedRAMMiB, used[i], usedRAM[i])
 					}
-					if h.FreeVCPUs() < -1e-9 || h.FreeRAMMiB() < -1e-9 {
+					ram := h.FreeRAMMiB()
+					if h.Mem != nil && vt.args["admission"] == "sharing" {
+						ram += h.Mem.SharedMiB(nil) // booked less the expected sharing
+					}
+					if h.FreeVCPUs() < -1e-9 || ram < -1e-9*h.RAMMiB {
 						t.Fatalf("trial %d host %d overcommitted beyond its ratios", trial, i)
 					}
 				}

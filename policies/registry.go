@@ -59,6 +59,8 @@ func registry() map[string]entry {
 			func(*args) Placer { return Greedy{} }},
 		"euca-roundrobin": {"Eucalyptus ROUNDROBIN: as GREEDY, starting after the node chosen last time",
 			func(*args) Placer { return &RoundRobin{name: "euca-roundrobin", fs: strict, onFst: true} }},
+		"mem-aware": {"filters and scorers on actual memory (host models with [memory] enabled): refuse hosts worse than max_state (soft) or whose working sets would exceed working_set_fit (1.0) of their memory; then first fit, or weigh low pressure (pressure_weight, 0) and packing (pack_weight, 0); admission = \"sharing\" books RAM less the expected page sharing",
+			newMemAware},
 		"pabfd": {"power-aware best fit decreasing (Beloglazov & Buyya 2012): least power increase; args max_util (1.0), wake_cost (true)",
 			func(a *args) Placer {
 				return &PABFD{MaxUtil: a.float("max_util", 1, 0), WakeCost: a.bool("wake_cost", true)}

@@ -43,6 +43,10 @@ type HostState struct {
 
 	// Power is the host's power model (may be nil for policies that ignore it).
 	Power PowerModel
+
+	// Mem is the host's actual memory when the model simulates it (nil
+	// otherwise; see MemState).
+	Mem *MemState
 }
 
 // TotalMIPS is the host's physical CPU capacity.
@@ -72,6 +76,10 @@ type Request struct {
 	// DemandMIPS is the CPU demand the VM is expected to have when placed
 	// (for power-aware policies); the model sets it from the workload.
 	DemandMIPS float64
+
+	// Mem describes the VM's memory for hosts whose memory is simulated
+	// (nil otherwise).
+	Mem *MemRequest
 }
 
 // Decision is the outcome of placing one request.

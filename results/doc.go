@@ -60,6 +60,25 @@
 //     memory_reclaimed (stacked bars), memory_slowdown (lines over the
 //     ratio, or bars per set) and memory_over_time (slowdown over time per
 //     set, when several are compared).
+//   - A datacenter run that simulates memory ([memory] enabled):
+//     host_memory.csv (HostMemorySample per memory host per sampling
+//     instant: time_s, host, state (high, clear, soft, hard, low), vms,
+//     free_mib, active_mib (the guests' working sets), resident_mib, and
+//     what sharing, ballooning, compression and swapping give back:
+//     shared_saved_mib, balloon_mib, compressed_saved_mib, swapped_mib;
+//     slowdown (the guests' mean progress, inverted), reclaim_cpu_cores),
+//     the charts host_memory (given back by mechanism and working sets
+//     over time, all hosts) and host_memory_slowdown, and the mem_*
+//     metrics of summary.json (listed in model/datacenter's doc).
+//   - A memory-placement study: mem_placement.csv (MemPlacementRow per
+//     placement and RAM ratio: placement, policy, ram_allocation_ratio,
+//     vms_requested, vms_placed, vms_rejected, slowdown, worst_slowdown,
+//     unmet_demand_fraction, energy_kwh, energy_per_vm_kwh,
+//     mean_active_hosts, shared_saved_mib, balloon_mib,
+//     compressed_saved_mib, swapped_mib, reclaim_cpu_cores, time_hard_low),
+//     mem_placement.md (the same as a Markdown table) and the charts
+//     mem_admitted, mem_placement_slowdown and mem_energy (lines over the
+//     ratio, one per placement) and mem_placement_reclaimed (stacked bars).
 //
 // Floats are written in their shortest exact form (strconv 'g', −1), and no
 // file contains a wall-clock time, so identical runs give identical bytes.

@@ -256,3 +256,24 @@ type MemorySample struct {
 	GuestFaultsPerS    float64 `csv:"guest_faults_per_s"`
 	Slowdown           float64 `csv:"slowdown"`
 }
+
+// HostMemorySample is one host's memory at a sampling instant
+// (host_memory.csv), for hosts whose memory a datacenter run simulates.
+// Memory figures are MiB; the mechanisms' are what each gives back.
+type HostMemorySample struct {
+	TimeS              float64 `csv:"time_s"`
+	Host               int     `csv:"host"`
+	State              string  `csv:"state"` // high, clear, soft, hard, low
+	VMs                int     `csv:"vms"`
+	FreeMiB            float64 `csv:"free_mib"`
+	ActiveMiB          float64 `csv:"active_mib"` // the guests' working sets
+	ResidentMiB        float64 `csv:"resident_mib"`
+	SharedSavedMiB     float64 `csv:"shared_saved_mib"`
+	BalloonMiB         float64 `csv:"balloon_mib"`
+	CompressedSavedMiB float64 `csv:"compressed_saved_mib"`
+	SwappedMiB         float64 `csv:"swapped_mib"`
+	// Slowdown is the guests' mean progress, inverted; ReclaimCPUCores the
+	// host CPU spent on scanning, compression and decompression.
+	Slowdown        float64 `csv:"slowdown"`
+	ReclaimCPUCores float64 `csv:"reclaim_cpu_cores"`
+}

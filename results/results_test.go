@@ -138,3 +138,45 @@ func BenchmarkWriteCSV(b *testing.B) {
 		}
 	}
 }
+
+// Memory records: a datacenter run's host memory samples and a
+// memory-placement study's rows each give their CSV, table and charts,
+// and the Markdown rows read as computed (100 × fractions, per-VM energy).
+func TestWriteDirMemory(t *testing.T) {
+	r := sampleRecorder()
+	for _, tm := range []float64{0, 600, 1200} {
+		for h := range 2 {
+			r.HostMemory = append(r.HostMemory, HostMemorySample{TimeS: tm, Host: h, State: "soft", VMs: 2, FreeMiB: 900,
+				ActiveMiB: 4096, BalloonMiB: 1024 * tm / 600, Slowdown: 1 + tm/6000})
+		}
+	}
+	files, err := WriteDir(t.TempDir(), r, WriteOptions{Plots: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"host_memory.csv", "host_memory.png", "host_memory.svg", "host_memory_slowdown.png"} {
+		if !slices.Contains(files, f) {
+			t.Errorf("no %s in %v", f, files)
+		}
+	}
+	s := &Recorder{Study: "memory-placement", MemPlacement: []MemPlacementRow{
+		{Placement: "ratio", Policy: "first-fit", Ratio: 1, VMsRequested: 10, VMsPlaced: 8, VMsRejected: 2, Slowdown: 1, WorstSlowdown: 1, EnergyKWh: 4, EnergyPerVMKWh: 0.5},
+		{Placement: "ratio", Policy: "first-fit", Ratio: 2, VMsRequested: 10, VMsPlaced: 10, Slowdown: 1.25, WorstSlowdown: 2, UnmetDemandFraction: 0.015, EnergyKWh: 5, EnergyPerVMKWh: 0.5, TimeHardLow: 0.1},
+	}}
+	files, err = WriteDir(t.TempDir(), s, WriteOptions{Plots: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"mem_placement.csv", "mem_placement.md", "mem_admitted.png", "mem_placement_slowdown.png", "mem_energy.png", "mem_placement_reclaimed.png"} {
+		if !slices.Contains(files, f) {
+			t.Errorf("no %s in %v", f, files)
+		}
+	}
+	var b bytes.Buffer
+	if err := WriteMemPlacementMarkdown(&b, s.MemPlacement); err != nil {
+		t.Fatal(err)
+	}
+	if want := "| ratio | 2.00 | 10 | 0 | 1.250 | 2.00 | 1.50 | 5.0 | 0.500 | 0.0 | 0 | 0 | 0 | 0 | 0.000 | 10.0 |"; !strings.Contains(b.String(), want) {
+		t.Errorf("table %s lacks %s", b.String(), want)
+	}
+}

@@ -25,6 +25,12 @@ func studyCharts(r *Recorder, title string) []namedChart {
 	if len(r.Memory) > 0 {
 		out = append(out, memoryCharts(r.Memory, r.MemorySeries, title)...)
 	}
+	if len(r.HostMemory) > 0 {
+		out = append(out, hostMemoryCharts(r.HostMemory, title)...)
+	}
+	if len(r.MemPlacement) > 0 {
+		out = append(out, memPlacementCharts(r.MemPlacement, title)...)
+	}
 	if len(r.Capacity) > 0 {
 		b := &Bars{Title: title + "VMs per host at the latency target", YLabel: "VMs per host"}
 		virt := Series{Label: "virtualized"}

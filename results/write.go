@@ -42,6 +42,11 @@ type Recorder struct {
 	// samples over time.
 	Memory       []MemoryRow
 	MemorySeries []MemorySample
+	// HostMemory samples the hosts' memory in a datacenter run that
+	// simulates it.
+	HostMemory []HostMemorySample
+	// MemPlacement holds one row per run of a memory-placement study.
+	MemPlacement []MemPlacementRow
 }
 
 // WriteOptions control WriteDir.
@@ -65,6 +70,9 @@ var managedFiles = []string{
 	"capacity.png", "capacity.svg",
 	"memory.csv", "memory.md", "memory_series.csv", "memory_reclaimed.png", "memory_reclaimed.svg",
 	"memory_slowdown.png", "memory_slowdown.svg", "memory_over_time.png", "memory_over_time.svg",
+	"host_memory.csv", "host_memory.png", "host_memory.svg", "host_memory_slowdown.png", "host_memory_slowdown.svg", "mem_placement.csv", "mem_placement.md",
+	"mem_admitted.png", "mem_admitted.svg", "mem_placement_slowdown.png", "mem_placement_slowdown.svg",
+	"mem_energy.png", "mem_energy.svg", "mem_placement_reclaimed.png", "mem_placement_reclaimed.svg",
 }
 
 // WriteDir writes the run's files into dir (created if needed) and returns
@@ -99,6 +107,9 @@ func WriteDir(dir string, r *Recorder, opt WriteOptions) ([]string, error) {
 		{"memory.csv", len(r.Memory) > 0, func(w io.Writer) error { return WriteCSV(w, r.Memory) }},
 		{"memory.md", len(r.Memory) > 0, func(w io.Writer) error { return WriteMemoryMarkdown(w, r.Memory) }},
 		{"memory_series.csv", len(r.MemorySeries) > 0, func(w io.Writer) error { return WriteCSV(w, r.MemorySeries) }},
+		{"host_memory.csv", len(r.HostMemory) > 0, func(w io.Writer) error { return WriteCSV(w, r.HostMemory) }},
+		{"mem_placement.csv", len(r.MemPlacement) > 0, func(w io.Writer) error { return WriteCSV(w, r.MemPlacement) }},
+		{"mem_placement.md", len(r.MemPlacement) > 0, func(w io.Writer) error { return WriteMemPlacementMarkdown(w, r.MemPlacement) }},
 	}
 	for _, s := range steps {
 		if !s.on {

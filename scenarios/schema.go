@@ -55,7 +55,8 @@ type Scenario struct {
 	// or one of its baselines (table "consolidation").
 	Consolidation Consolidation `toml:"consolidation"`
 	// Memory configures the memory-overcommitment model of a "memory"
-	// study (table "memory").
+	// study, and of the hosts of a datacenter run when memory.enabled
+	// (table "memory").
 	Memory Memory `toml:"memory"`
 	// Sweep declares the grid `simrun sweep` runs (table "sweep"); `simrun
 	// run` ignores it.
@@ -111,6 +112,9 @@ type HostGroup struct {
 	// Hypervisor is the hosts' virtualization stack (table "hypervisor");
 	// the default is bare metal, with no overhead.
 	Hypervisor Hypervisor `toml:"hypervisor"`
+	// Memory simulates the hosts' memory with model/mem (default:
+	// memory.enabled).
+	Memory *bool `toml:"memory"`
 }
 
 // Hypervisor configures the CPU, memory and I/O virtualization models of a
@@ -157,7 +161,8 @@ type Hypervisor struct {
 // generation), keeping the others.
 type Study struct {
 	// Kind is "" (no study: a datacenter run), "overhead",
-	// "io-consolidation", "capacity", "consolidation" or "memory".
+	// "io-consolidation", "capacity", "consolidation", "memory" or
+	// "memory-placement".
 	Kind string `toml:"kind"`
 	// Profiles to evaluate ("overhead"; default: every built-in profile).
 	// The other kinds use vm_group[0].profile.
@@ -202,18 +207,42 @@ type Study struct {
 	Highlight []string `toml:"highlight"`
 	// Ratios are the memory overcommit ratios a "memory" study tries: the
 	// host holds round(ratio × host memory / VM memory) guests of
-	// vm_group[0] (default 1.0, 1.1, …, 2.5).
+	// vm_group[0] (default 1.0, 1.1, …, 2.5). A "memory-placement" study
+	// sets every host group's ram_allocation_ratio to each in turn
+	// (default 1.0, 1.5, 2.0, 2.5).
 	Ratios []float64 `toml:"ratios"`
+	// Placements are the placement policies a "memory-placement" study
+	// compares at every ratio (array of tables "study.placements"; default:
+	// ratio (first-fit), pressure (mem-aware) and sharing (mem-aware with
+	// sharing admission)).
+	Placements []StudyPlacement `toml:"placements"`
 	// MechanismSets are the reclamation mechanisms a "memory" study
 	// compares, each a comma-separated subset of share, balloon, compress
 	// and swap (default: the memory table's mechanisms).
 	MechanismSets []string `toml:"mechanism_sets"`
 }
 
+// StudyPlacement is one placement policy of a "memory-placement" study.
+type StudyPlacement struct {
+	// Name labels the policy's rows (required, unique).
+	Name string `toml:"name"`
+	// Policy and Args as in [placement].
+	Policy string         `toml:"policy"`
+	Args   map[string]any `toml:"args"`
+}
+
 // Memory is the memory-overcommitment model (see model/mem): the host's
 // reclamation policy and the guests' memory behaviour. Defaults are the
 // calibration note's (docs/scenario-format.md lists them).
 type Memory struct {
+	// Enabled runs the model on the hosts of a datacenter run: every host
+	// group unless its memory = false (default false).
+	Enabled bool `toml:"enabled"`
+	// ProgressTolerance: a VM's memory progress factor and a host's
+	// reclamation CPU reach the fluid CPU model when they change by more
+	// than this fraction, or return to none (default 0.001; 0: every
+	// change).
+	ProgressTolerance float64 `toml:"progress_tolerance"`
 	// Allocation: "shares" (default: min-funding revocation with the idle
 	// memory tax), "proportional" or "first-come".
 	Allocation string `toml:"allocation"`
@@ -419,6 +448,39 @@ type VMGroup struct {
 	// and cloudlet lengths are native work; a hypervisor slows it by the
 	// profile's slowdown and adds host-side backend CPU.
 	Profile string `toml:"profile"`
+	// Memory is the group's guest memory on hosts that simulate memory
+	// (table "memory"; defaults from [memory]).
+	Memory VMMemory `toml:"memory"`
+}
+
+// VMMemory is a VM group's memory controls and behaviour for model/mem.
+// Keys left out take the [memory] table's value of the same name.
+type VMMemory struct {
+	// Image names the guests' OS image: guests of one image on one host
+	// share SharedInter of their touched pages (default: the group's name).
+	Image string `toml:"image"`
+	// Shares weigh the guests against others when memory is taken
+	// (default 0: one per MiB of RAM, ESX's normal).
+	Shares float64 `toml:"shares"`
+	// ReservationGiB is never reclaimed; LimitGiB caps what a guest may
+	// hold (default 0: its RAM).
+	ReservationGiB float64 `toml:"reservation_gib"`
+	LimitGiB       float64 `toml:"limit_gib"`
+	// SharedIntra, SharedInter, LargePages, Touched, TouchRate, GrowMiBps
+	// and GuestMinMiB as in [memory].
+	SharedIntra float64 `toml:"shared_intra"`
+	SharedInter float64 `toml:"shared_inter"`
+	LargePages  bool    `toml:"large_pages"`
+	Touched     float64 `toml:"touched"`
+	TouchRate   float64 `toml:"touch_rate"`
+	GrowMiBps   float64 `toml:"grow_mibps"`
+	GuestMinMiB float64 `toml:"guest_min_mib"`
+	// WorkingSet is "constant" (Active of the RAM; default) or "cpu": the
+	// working set follows the VM's CPU utilization u, ActiveIdle + (Active
+	// − ActiveIdle)·u of the RAM (ActiveIdle defaults to Active).
+	WorkingSet string  `toml:"working_set"`
+	Active     float64 `toml:"active"`
+	ActiveIdle float64 `toml:"active_idle"`
 }
 
 // Utilization is a synthetic or trace-driven CPU utilization model. All

@@ -290,6 +290,7 @@ func applyDefaults(sc *Scenario, file string, doc map[string]any) {
 			sc.Study.Warmup = Duration{sc.Study.Duration.Time / 3}
 		}
 	}
+	memoryLinkDefaults(sc, doc)
 	if sc.Output.Cloudlets == nil {
 		t := true
 		sc.Output.Cloudlets = &t
@@ -478,6 +479,7 @@ func (l *loader) validate(sc *Scenario, doc map[string]any, opts Options) []erro
 	unique("vm_group", vmNames)
 	l.consolidation(sc)
 	l.memory(sc)
+	l.memoryLink(sc, opts.CheckPlacement)
 	if opts.CheckPlacement != nil {
 		if err := opts.CheckPlacement(sc.Placement.Policy, sc.Placement.Args); err != nil {
 			for _, e := range flatten(err) {
@@ -762,10 +764,13 @@ func (l *loader) study(sc *Scenario, profileNames []string) {
 		}
 		return
 	}
-	kinds := []string{"overhead", "io-consolidation", "capacity", "consolidation", "memory"}
+	kinds := []string{"overhead", "io-consolidation", "capacity", "consolidation", "memory", "memory-placement"}
 	if !slices.Contains(kinds, st.Kind) {
 		l.errorf("study.kind", "unknown value %q%s (known: %s)", st.Kind, suggest.DidYouMean(st.Kind, kinds), strings.Join(kinds, ", "))
 		return
+	}
+	if st.Kind == "memory-placement" {
+		return // memoryLink checks it
 	}
 	if st.Kind == "consolidation" {
 		if len(st.Policies) == 0 {

@@ -139,9 +139,10 @@ func runStudy(sc *scenarios.Scenario, rec *results.Recorder, dir string, quiet b
 	if quiet {
 		return nil
 	}
-	if len(rec.Comparison) > 0 {
-		fmt.Fprintf(stdout, "%s (seed %d): consolidation study, %d policies\n\n", sc.Name, sc.Seed, len(rec.Comparison))
-		if err := results.WriteComparisonMarkdown(stdout, rec.Comparison); err != nil {
+	// A table of runs, its warnings and the files.
+	table := func(head string, write func(io.Writer) error) error {
+		fmt.Fprintf(stdout, "%s (seed %d): %s\n\n", sc.Name, sc.Seed, head)
+		if err := write(stdout); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout)
@@ -150,6 +151,14 @@ func runStudy(sc *scenarios.Scenario, rec *results.Recorder, dir string, quiet b
 		}
 		fmt.Fprintf(stdout, "  results in %s: %s\n", dir, strings.Join(append(files, "scenario.toml"), ", "))
 		return nil
+	}
+	if len(rec.Comparison) > 0 {
+		return table(fmt.Sprintf("consolidation study, %d policies", len(rec.Comparison)),
+			func(w io.Writer) error { return results.WriteComparisonMarkdown(w, rec.Comparison) })
+	}
+	if len(rec.MemPlacement) > 0 {
+		return table(fmt.Sprintf("memory-placement study, %d runs of %v", len(rec.MemPlacement), sc.Duration),
+			func(w io.Writer) error { return results.WriteMemPlacementMarkdown(w, rec.MemPlacement) })
 	}
 	if len(rec.Memory) > 0 {
 		fmt.Fprintf(stdout, "%s (seed %d): memory study, %d hosts (means after the %v warm-up)\n\n", sc.Name, sc.Seed, len(rec.Memory), sc.Study.Warmup)
@@ -209,6 +218,11 @@ func printSummary(w io.Writer, s *results.Summary, dir string, files []string) {
 		m := s.Metrics
 		fmt.Fprintf(w, "  consolidation %s: %g migrations, %g host shutdowns; SLATAH %.4g %%, PDM %.4g %%, SLAV %.4g, ESV %.4g; unmet demand %.4g %%\n",
 			s.Consolidation, m["migrations"], m["host_shutdowns"], 100*m["slatah"], 100*m["pdm"], m["slav"], m["esv"], 100*m["sla_violation"])
+	}
+	if sd, ok := s.Metrics["mem_slowdown"]; ok {
+		m := s.Metrics
+		fmt.Fprintf(w, "  memory: guest slowdown %.4g (worst %.3g); given back %.0f MiB (sharing %.0f, balloon %.0f, compression %.0f, swap %.0f); reclamation CPU %.3g cores\n",
+			sd, m["mem_slowdown_max"], m["mem_reclaimed_mib"], m["mem_shared_saved_mib"], m["mem_balloon_mib"], m["mem_compressed_saved_mib"], m["mem_swapped_mib"], m["mem_reclaim_cpu_cores"])
 	}
 	for _, warn := range s.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", warn)

@@ -104,3 +104,65 @@ func BenchmarkPlanetLabCompare(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMemDatacenter runs the mem-datacenter study (4 placements × 4
+// RAM ratios, each a 24 h run of 8 hosts with their memory simulated), as
+// many at once as GOMAXPROCS allows; and, per placement, its run at ratio
+// 2.5, reporting the share of host-epochs the memory model stepped (the
+// rest slept at a fixed point).
+//
+//	go test -run '^$' -bench MemDatacenter -benchtime 3x ./model/datacenter/
+func BenchmarkMemDatacenter(b *testing.B) {
+	sc, err := scenarios.LoadEmbedded("mem-datacenter", LoadOptions(nil, nil))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("study", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := RunStudy(sc, &results.Recorder{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, p := range sc.Study.Placements {
+		b.Run("2.5/"+p.Name, func(b *testing.B) {
+			c := *sc
+			c.Study = scenarios.Study{}
+			c.Placement = scenarios.Placement{Policy: p.Policy, Args: p.Args}
+			c.HostGroups = []scenarios.HostGroup{sc.HostGroups[0]}
+			c.HostGroups[0].RAMAllocationRatio = 2.5
+			b.ReportAllocs()
+			var stepped, total int64
+			for b.Loop() {
+				m, err := New(&c, &results.Recorder{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				m.Run()
+				stepped, total = m.MemoryEpochs()
+			}
+			b.ReportMetric(float64(stepped)/float64(total), "stepped/host-epoch")
+		})
+	}
+}
+
+// BenchmarkQuickstartMemory runs quickstart with its hosts' memory
+// simulated (12 hosts × 86 400 epochs, most of them slept through).
+func BenchmarkQuickstartMemory(b *testing.B) {
+	sc, err := scenarios.LoadEmbedded("quickstart", LoadOptions([]string{"memory.enabled=true"}, nil))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var stepped, total int64
+	for b.Loop() {
+		m, err := New(sc, &results.Recorder{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.Run()
+		stepped, total = m.MemoryEpochs()
+	}
+	b.ReportMetric(float64(stepped)/float64(total), "stepped/host-epoch")
+}

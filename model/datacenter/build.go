@@ -48,6 +48,9 @@ func Check(sc *scenarios.Scenario) error {
 			}
 		}
 	}
+	if anyMemory(sc) && sc.Consolidation.Overload != "none" && sc.Consolidation.Overload != "" && !IsStudy(sc) {
+		bad("memory.enabled", "the memory model does not follow migrations yet: turn consolidation off (consolidation.overload = \"none\") or memory off")
+	}
 	for i, g := range sc.HostGroups {
 		if g.VMScheduler == "space-shared" && g.CPUAllocationRatio > 1 {
 			bad(fmt.Sprintf("host_group[%d].cpu_allocation_ratio", i), "must be at most 1 with vm_scheduler = \"space-shared\" (a vCPU owns a core), got %v", g.CPUAllocationRatio)

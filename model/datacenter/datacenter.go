@@ -63,6 +63,7 @@ type Model struct {
 	virtualized bool // some host group has a hypervisor
 
 	cons *consolidator // nil without consolidation
+	mem  *memLink      // nil unless some host simulates memory
 
 	reqs    []policies.Request
 	reqVMs  []int32
@@ -115,6 +116,9 @@ func New(sc *scenarios.Scenario, rec *results.Recorder) (*Model, error) {
 	}
 	if m.sampleDt > 0 {
 		m.s.At(0, m.sample)
+	}
+	if err := m.startMemory(); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
@@ -197,6 +201,9 @@ func (m *Model) arrive() {
 		s := v.Spec
 		m.reqs = append(m.reqs, policies.Request{ID: v.ID, Group: s.Group, VCPUs: s.VCPUs, MIPS: s.MIPS,
 			RAMMiB: gr.bookRAM, DiskMiB: s.DiskMiB, BWMbps: s.BWMbps, DemandMIPS: frac * s.FullMIPS() * gr.demandFactor})
+		if m.mem != nil {
+			m.reqs[len(m.reqs)-1].Mem = m.memRequest(v, frac)
+		}
 		m.reqVMs = append(m.reqVMs, id)
 	}
 	if m.nextArr < len(m.arrivals) {
@@ -245,6 +252,9 @@ func (m *Model) place(v *vm.VM, hi int) {
 	}
 	ov := &m.groups[m.groupOf(v.ID)].overhead[h.GroupIndex]
 	v.SetOverhead(ov.slowdown, ov.hostFactor)
+	if m.mem != nil {
+		m.memPlace(v, hi)
+	}
 	m.placed++
 	if !wasActive {
 		m.activeHosts++
@@ -376,7 +386,16 @@ func (m *Model) setWant(v *vm.VM, want float64) {
 	now := m.s.Now()
 	v.Advance(now, m.cls)
 	v.Want = want
-	d := v.HostDemand(want)
+	if m.mem != nil {
+		m.memWant(v)
+	}
+	m.redemand(v)
+}
+
+// redemand recomputes a running VM's host demand from its workload demand
+// and reshares its host as needed.
+func (m *Model) redemand(v *vm.VM) {
+	d := v.HostDemand(v.Want)
 	if d == v.Demand {
 		return
 	}
@@ -498,13 +517,20 @@ func (m *Model) detach(v *vm.VM) {
 		m.power += h.Record(now)
 		m.cluster.SetDemand(h.Index, h.Demand)
 	}
+	if m.mem != nil {
+		m.memDetach(v)
+	}
 }
 
 // request is what placement books for v.
 func (m *Model) request(v *vm.VM) policies.Request {
 	s := v.Spec
-	return policies.Request{ID: v.ID, Group: s.Group, VCPUs: s.VCPUs, MIPS: s.MIPS,
+	r := policies.Request{ID: v.ID, Group: s.Group, VCPUs: s.VCPUs, MIPS: s.MIPS,
 		RAMMiB: m.groups[m.groupOf(v.ID)].bookRAM, DiskMiB: s.DiskMiB, BWMbps: s.BWMbps}
+	if m.mem != nil {
+		r.Mem = &m.mem.grps[m.groupOf(v.ID)].req
+	}
+	return r
 }
 
 // switchOn switches host hi on.
@@ -545,5 +571,8 @@ func (m *Model) switchOff(hi int) {
 func (m *Model) noteEnd(now sim.Time) {
 	if now > m.lastEnd {
 		m.lastEnd = now
+	}
+	if m.mem != nil {
+		m.memStop()
 	}
 }

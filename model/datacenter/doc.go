@@ -96,6 +96,68 @@
 // selected VMs found no target, or whose SLA metrics are not numbers says
 // so in summary.json and on the terminal.
 //
+// # Memory (memlink.go)
+//
+// With [memory] enabled = true (or host_group.memory = true per group),
+// every host of the group runs model/mem: its guests are the VMs placed
+// on it (added at placement, removed when they end), with the controls
+// and behaviour of their group's [vm_group.memory] table (image, shares,
+// reservation, limit, sharing fractions, touched memory, a working set
+// that is constant or follows the VM's CPU utilization u as
+// active_idle + (active − active_idle)·u of its RAM).
+//
+// One tick event every epoch (1 s) steps the hosts that are awake, in
+// index order. A host whose epoch changed nothing (mem.Host.StepQuiet)
+// sleeps: with its inputs unchanged, further epochs would change nothing
+// either. It wakes when an input changes — a VM arrives or leaves, or a
+// working set follows a new CPU demand — and skips the epochs it slept
+// through (mem.Host.Skip, exact: the sampling draws are replayed). A host
+// without guests sleeps. The tick runs whether or not a host is awake, so
+// the event order is that of stepping every host every epoch, and the
+// tests check that both give the same records bit for bit. The work is
+// the host-epochs of hosts under pressure or still converging, not
+// epochs × hosts.
+//
+// Coupling to the fluid CPU model. A guest's memory slowdown S (its
+// progress factor p = 1/S, 0 while blocked) stretches the vCPU time a unit
+// of its work takes, on top of the hypervisor's slowdown (vm.VM.HostDemand):
+// the vCPUs do at most Cap·p/S_v of work per second, and stalls burn no
+// host CPU. A VM whose vCPUs are the limit (cloudlets, or demand above
+// Cap·p/S_v) does its work 1/p times slower; one with slack absorbs the
+// stalls (they would show as latency, which the fluid model does not
+// represent). The memory manager's CPU (scanning, compression,
+// decompression: EpochCPUS) is host demand (host.MemMIPS), allocated like
+// a VM's, so it shows in utilization and power. A progress factor and a
+// host's reclamation CPU reach the fluid model when they change by more
+// than memory.progress_tolerance (0.1 %), return to none, or stop or
+// restart the VM, so that the continual tiny changes of copy-on-write do
+// not cost an event each. touch_rate is pages per second of the guest's
+// run time, so S is per unit of work whatever the CPU utilization; the
+// memory model moves pages (swap-ins, decompressions) at that rate too,
+// which overstates them for a mostly idle guest.
+//
+// Placement sees the host's actual memory: policies.HostState.Mem holds
+// the state (high … low), free memory and the guests' working sets,
+// published at placements, departures and every stepped epoch, and the
+// booked guests' images for sharing-aware admission; a request carries
+// its image, touched memory, sharing fractions and expected working set
+// (policies.MemRequest).
+//
+// Memory metrics (summary.json "metrics"; means are per epoch, summed over
+// the hosts): mem_shared_saved_mib, mem_shared_pages (logical shared
+// pages), mem_balloon_mib, mem_compressed_saved_mib, mem_swapped_mib,
+// mem_reclaimed_mib (their sum); mem_slowdown (guest-epochs over Σ
+// progress) and mem_slowdown_max (the largest S of any guest in any
+// epoch); mem_reclaim_cpu_core_s and mem_reclaim_cpu_cores; mem_swap_ins
+// and mem_guest_faults (pages); mem_blocked_vm_s; mem_time_soft,
+// mem_time_hard and mem_time_low (shares of host-epochs with guests).
+// Sampling writes host_memory.csv. The memory model does not follow live
+// migrations yet, so consolidation with memory is refused.
+//
+// A memory-placement study (memplace.go) runs the scenario with memory
+// enabled once per study.placements entry at every study.ratios RAM
+// allocation ratio, in parallel, and records one row per run in order.
+//
 // A consolidation study (compare.go) runs the scenario once per policy,
 // in parallel, each run with its own model and random streams, and
 // collects the rows in the listed order, so its output does not depend on

@@ -3,9 +3,7 @@ package datacenter
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/simrun/simrun/model/mem"
 	"github.com/simrun/simrun/results"
@@ -156,26 +154,11 @@ func memoryPoint(sc *scenarios.Scenario, set string, ratio float64, seed uint64)
 
 // snapshot is the host's memory now.
 func snapshot(h *mem.Host, set string, ratio, t float64) results.MemorySample {
-	s := results.MemorySample{Mechanisms: set, Ratio: ratio, TimeS: t, FreeMiB: h.Free, State: h.State.String()}
-	cs := h.Cfg.CompressedFrac
-	prog := 0.0
-	for _, v := range h.VMs {
-		s.ResidentMiB += v.Resident
-		s.SharedSavedMiB += v.Shared - h.SharedFrames(v)
-		s.BalloonMiB += v.BalloonSaved()
-		s.CompressedSavedMiB += v.Compressed * (1 - cs)
-		s.SwappedMiB += v.Swapped
-		s.SwapInsPerS += v.SwapIns
-		s.GuestFaultsPerS += v.GuestFaults
-		prog += v.Progress
-	}
-	if len(h.VMs) > 0 {
-		s.Slowdown = math.Inf(1)
-		if prog > 0 {
-			s.Slowdown = float64(len(h.VMs)) / prog
-		}
-	}
-	return s
+	u := h.Usage()
+	return results.MemorySample{Mechanisms: set, Ratio: ratio, TimeS: t, FreeMiB: h.Free, State: h.State.String(),
+		ResidentMiB: u.ResidentMiB, SharedSavedMiB: u.SharedSavedMiB, BalloonMiB: u.BalloonMiB,
+		CompressedSavedMiB: u.CompressedSavedMiB, SwappedMiB: u.SwappedMiB, SwapInsPerS: u.SwapInsPerS,
+		GuestFaultsPerS: u.GuestFaultsPerS, Slowdown: u.Slowdown}
 }
 
 // memoryStudy runs every mechanism set at every ratio, as many at once as
@@ -194,17 +177,9 @@ func memoryStudy(sc *scenarios.Scenario, rec *results.Recorder) error {
 	rows := make([]results.MemoryRow, len(jobs))
 	series := make([][]results.MemorySample, len(jobs))
 	errs := make([]error, len(jobs))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, j := range jobs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			rows[i], series[i], errs[i] = memoryPoint(sc, j.set, j.ratio, sc.Seed)
-		}()
-	}
-	wg.Wait()
+	parallel(len(jobs), func(i int) {
+		rows[i], series[i], errs[i] = memoryPoint(sc, jobs[i].set, jobs[i].ratio, sc.Seed)
+	})
 	for _, err := range errs {
 		if err != nil {
 			return err

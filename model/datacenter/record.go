@@ -63,6 +63,9 @@ func (m *Model) record(now sim.Time) {
 	batch := m.rec.VMs[start:]
 	slices.SortFunc(batch, func(a, b results.VMSample) int { return a.VM - b.VM })
 	m.rec.Datacenter = append(m.rec.Datacenter, dc)
+	if m.mem != nil {
+		m.recordMem(t)
+	}
 }
 
 func secs(t sim.Time) float64 {
@@ -184,6 +187,9 @@ func (m *Model) Finish() {
 	}
 	if m.cons != nil {
 		m.finishConsolidation(end, s)
+	}
+	if m.mem != nil {
+		m.finishMemory(s)
 	}
 	if m.rejected > 0 {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("%d of %d VMs were rejected (see rejection_reasons and vm_outcomes.csv)", m.rejected, len(m.vms)))

@@ -33,6 +33,8 @@ func TestEmbeddedScenariosRun(t *testing.T) {
 				// Two hours of the day keep the test quick; the full day
 				// is measured by the benchmarks.
 				sets = []string{"duration=2h"}
+			case "mem-datacenter":
+				sets = []string{"duration=2h", "vm_group.0.count=40", "study.ratios=[2.0]"}
 			}
 			sc, err := scenarios.LoadEmbedded(in.Name, LoadOptions(sets, nil))
 			if err != nil {
@@ -40,7 +42,7 @@ func TestEmbeddedScenariosRun(t *testing.T) {
 			}
 			if IsStudy(sc) {
 				rec := study(t, sc)
-				if len(rec.Overheads)+len(rec.IOPoints)+len(rec.Capacity)+len(rec.Comparison)+len(rec.Memory) == 0 {
+				if len(rec.Overheads)+len(rec.IOPoints)+len(rec.Capacity)+len(rec.Comparison)+len(rec.Memory)+len(rec.MemPlacement) == 0 {
 					t.Fatal("study produced no records")
 				}
 				return

@@ -42,6 +42,10 @@ type Host struct {
 	// Reserved is CPU (MIPS) held for VMs migrating in: it counts as demand
 	// and is allocated like a VM's, so it shows in utilization and power.
 	Reserved float64
+	// MemMIPS is host CPU the memory manager spends (page-sharing scans,
+	// compression and decompression; model/mem): it counts as demand and
+	// is allocated like a VM's, so it shows in utilization and power.
+	MemMIPS float64
 	// Demand and Alloc are the sums of the VMs' (capped) demand and
 	// allocation plus the reservation, in MIPS; recomputed by SumDemand and
 	// SumAlloc.
@@ -121,7 +125,7 @@ func (h *Host) Factor() float64 {
 
 // SumDemand recomputes Demand from the VMs (exact sum, in slot order).
 func (h *Host) SumDemand() float64 {
-	d := h.Reserved
+	d := h.Reserved + h.MemMIPS
 	for _, v := range h.VMs {
 		d += v.Demand
 	}
@@ -131,7 +135,7 @@ func (h *Host) SumDemand() float64 {
 
 // SumAlloc recomputes Alloc from the VMs.
 func (h *Host) SumAlloc() float64 {
-	a := h.Reserved * h.Factor()
+	a := (h.Reserved + h.MemMIPS) * h.Factor()
 	for _, v := range h.VMs {
 		a += v.Alloc
 	}

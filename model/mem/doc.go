@@ -43,6 +43,21 @@
 // decompression, 3 µs per copy-on-write. Host CPU counts the scanner
 // (1 µs per page) and compression and decompression (30 µs per page).
 //
+// A host can run inside a datacenter run (model/datacenter): guests come
+// and go (Add, Remove), and EpochCPUS is the host CPU of the last epoch,
+// which the datacenter charges to the host. StepQuiet is Step that also
+// reports a fixed point — the epoch changed no page, balloon, blocked
+// flag, slowdown, free memory or state, and the state is above soft, so
+// no reclamation target depends on the sampled active fractions; Step is
+// a function of exactly that state and the guests' inputs, so until an
+// input changes every further epoch would change nothing. Skip(n) then
+// stands in for n epochs: it runs only the working-set sampling they would
+// have run (the same random draws in the same order, one pass over the
+// guests per sampling instant), so that the host continues bit for bit as
+// if stepped. Page sharing with copy-on-write approaches its equilibrium
+// geometrically and may keep a host stepping for hours; without sharing a
+// host settles once its guests have backed their pages.
+//
 // Figures not published anywhere (balloon speed, compression ratio, the
 // costs above, the smoothing of f) are parameters with the calibration
 // note's assumed defaults (Defaults).

@@ -210,8 +210,14 @@ type Host struct {
 	Free float64
 	// Totals since the start.
 	Totals Totals
-	rng    *rand.Rand
-	now    float64
+	// EpochCPUS is the host CPU (seconds) the last epoch spent on scanning,
+	// compression and decompression.
+	EpochCPUS float64
+	rng       *rand.Rand
+	epoch     int64   // epochs run
+	now       float64 // epoch × EpochS
+	buf       targetBufs
+	snap      []snapshot
 }
 
 // Totals are cumulative counts of a host's reclamation.
@@ -251,6 +257,22 @@ func NewHost(cfg Config, vms []*VM, rng *rand.Rand) (*Host, error) {
 	}
 	return h, nil
 }
+
+// Remove takes v off the host: its pages are gone, and the other VMs
+// keep their order.
+func (h *Host) Remove(v *VM) error {
+	for i, u := range h.VMs {
+		if u == v {
+			h.VMs = append(h.VMs[:i], h.VMs[i+1:]...)
+			h.rebase()
+			return nil
+		}
+	}
+	return fmt.Errorf("mem: VM %q is not on the host", v.Name)
+}
+
+// Now is the host's time: epochs run (or skipped) × the epoch.
+func (h *Host) Now() float64 { return h.now }
 
 // Add places v on the host, with nothing backed yet (the guest backs
 // its pages as it touches them).
@@ -374,4 +396,53 @@ func (h *Host) SharedFrames(v *VM) float64 { return v.Shared * v.frame }
 // saves what it holds beyond them.
 func (v *VM) BalloonSaved() float64 {
 	return max(0, v.Balloon-(1-v.TouchedFrac)*v.ConfigMiB)
+}
+
+// Usage is what a host's guests hold and what each mechanism gives back,
+// summed over the guests (MiB), with their fault rates (per second) and
+// their slowdown.
+type Usage struct {
+	// ActiveMiB is the working sets, ResidentMiB the private resident
+	// pages.
+	ActiveMiB, ResidentMiB float64
+	// SharedMiB is logical shared memory, SharedSavedMiB what it saves
+	// (less the frames it takes); BalloonMiB what the balloons save,
+	// CompressedSavedMiB the compressed pages less the cache they take,
+	// SwappedMiB the swapped pages.
+	SharedMiB, SharedSavedMiB, BalloonMiB, CompressedSavedMiB, SwappedMiB float64
+	SwapInsPerS, GuestFaultsPerS                                          float64
+	// Progress is Σ progress (1/S, 0 when blocked); Blocked the guests
+	// blocked; Slowdown the guests' mean progress inverted (1 without
+	// guests, +Inf when all are blocked).
+	Progress float64
+	Blocked  int
+	Slowdown float64
+}
+
+// Usage sums the host's guests now.
+func (h *Host) Usage() Usage {
+	u := Usage{Slowdown: 1}
+	cs := h.Cfg.CompressedFrac
+	for _, v := range h.VMs {
+		u.ActiveMiB += v.ActiveMiB
+		u.ResidentMiB += v.Resident
+		u.SharedMiB += v.Shared
+		u.SharedSavedMiB += v.Shared - h.SharedFrames(v)
+		u.BalloonMiB += v.BalloonSaved()
+		u.CompressedSavedMiB += v.Compressed * (1 - cs)
+		u.SwappedMiB += v.Swapped
+		u.SwapInsPerS += v.SwapIns
+		u.GuestFaultsPerS += v.GuestFaults
+		u.Progress += v.Progress
+		if v.Blocked {
+			u.Blocked++
+		}
+	}
+	if len(h.VMs) > 0 {
+		u.Slowdown = math.Inf(1)
+		if u.Progress > 0 {
+			u.Slowdown = float64(len(h.VMs)) / u.Progress
+		}
+	}
+	return u
 }

@@ -297,3 +297,99 @@ func TestSharingSavings(t *testing.T) {
 		t.Errorf("large pages shared %v MiB", lp.Totals.Shared)
 	}
 }
+
+// A host at a fixed point may skip epochs: stepping every epoch and
+// skipping the quiet ones give the same pages, the same estimates of the
+// active fractions and the same random stream afterwards, bit for bit —
+// also once an input change and then pressure (where the estimates decide
+// who gives memory) follow.
+func TestSkipMatchesStepping(t *testing.T) {
+	build := func() *Host {
+		cfg := Defaults(32 * 1024)
+		cfg.Mech.Share = false // page sharing with copy-on-write never settles
+		var vms []*VM
+		for i := range 4 {
+			vms = append(vms, &VM{Name: string(rune('a' + i)), ConfigMiB: 4096, TouchedFrac: 0.9,
+				ActiveMiB: float64(512 * (i + 1)), TouchRate: 2000, GuestMinMiB: 256})
+		}
+		h, err := NewHost(cfg, vms, rand.New(rand.NewPCG(7, 8)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	const quietUntil, after = 5000, 900
+	stepped, skipped := build(), build()
+	for range quietUntil {
+		stepped.Step()
+	}
+	var k int64
+	for k < quietUntil {
+		k++
+		if skipped.StepQuiet() {
+			break
+		}
+	}
+	if k >= 1000 {
+		t.Fatalf("no fixed point after %d epochs", k)
+	}
+	skipped.Skip(quietUntil - k)
+	if skipped.Now() != stepped.Now() {
+		t.Fatalf("skipped host at %v s, stepped at %v s", skipped.Now(), stepped.Now())
+	}
+	// An input change, then four more guests: the host is short.
+	for _, h := range []*Host{stepped, skipped} {
+		h.VMs[0].ActiveMiB = 3000
+		for i := range 4 {
+			if err := h.Add(&VM{Name: string(rune('e' + i)), ConfigMiB: 6144, TouchedFrac: 0.9, ActiveMiB: 1024, TouchRate: 2000, GuestMinMiB: 256}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range after {
+			h.Step()
+			if err := h.Check(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if stepped.Totals.Ballooned == 0 {
+		t.Fatalf("no pressure after the change: %+v", stepped.Totals)
+	}
+	for i, a := range stepped.VMs {
+		b := skipped.VMs[i]
+		if snapOf(a) != snapOf(b) || a.fFast != b.fFast || a.fSlow != b.fSlow || a.fEst != b.fEst || a.sampleAt != b.sampleAt {
+			t.Errorf("VM %s differs:\nstepped %+v\nskipped %+v", a.Name, *a, *b)
+		}
+	}
+	if stepped.Free != skipped.Free || stepped.State != skipped.State || stepped.rng.Uint64() != skipped.rng.Uint64() {
+		t.Errorf("host differs: free %v vs %v, state %v vs %v (or the random streams)", stepped.Free, skipped.Free, stepped.State, skipped.State)
+	}
+	for s := range stepped.Totals.StateS {
+		if !near(stepped.Totals.StateS[s], skipped.Totals.StateS[s], 1e-6) {
+			t.Errorf("time in state %v: %v vs %v", State(s), stepped.Totals.StateS[s], skipped.Totals.StateS[s])
+		}
+	}
+}
+
+// Remove takes a VM's pages away and keeps the others in order.
+func TestRemove(t *testing.T) {
+	h := squeeze(t, 64*1024, Mechanisms{}, nil)
+	for range 200 {
+		h.Step()
+	}
+	gone := h.VMs[2]
+	before := h.Free
+	if err := h.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Remove(gone); err == nil {
+		t.Error("removed twice")
+	}
+	// 200 s × 32 MiB/s = 6400 MiB wanted, 0.9 × 4096 = 3686.4 MiB touched: it held 3686.4.
+	if len(h.VMs) != 7 || h.VMs[2].Name != "d" || !near(h.Free-before, 0.9*4096, 1e-9) {
+		t.Errorf("after Remove: %d VMs, third %s, free grew %v", len(h.VMs), h.VMs[2].Name, h.Free-before)
+	}
+	if err := h.Check(); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,5 +1,7 @@
 package mem
 
+import "slices"
+
 // Step advances the host by one epoch of Cfg.EpochS seconds: the guests
 // touch their pages, the sharing scanner runs, accesses fault swapped and
 // compressed pages back in, the free-memory state is updated and memory
@@ -8,8 +10,10 @@ package mem
 func (h *Host) Step() {
 	c := &h.Cfg
 	dt := c.EpochS
-	h.now += dt
+	h.epoch++
+	h.now = float64(h.epoch) * dt
 	h.estimate(dt)
+	cpu := 0.0 // this epoch's host CPU, beside the totals
 
 	// 1. Guests back the pages they touch, as long as the host has them.
 	for _, v := range h.VMs {
@@ -30,6 +34,7 @@ func (h *Host) Step() {
 		}
 		scan := c.ScanPagesPerS * PageMiB * dt
 		h.Totals.HostCPUS += c.ScanPagesPerS * dt * c.ScanCostUs * 1e-6
+		cpu += c.ScanPagesPerS * dt * c.ScanCostUs * 1e-6
 		for _, v := range h.VMs {
 			if total <= 0 || v.Resident <= 0 {
 				break
@@ -99,12 +104,14 @@ func (h *Host) Step() {
 		h.Free -= z * (1 - c.CompressedFrac)
 		h.Totals.Decompressed += z
 		h.Totals.HostCPUS += v.Decompressions * dt * c.DecompressS
+		cpu += v.Decompressions * dt * c.DecompressS
 	}
 
 	// 4. The state, then reclamation or its reverse. State stays the one
 	// the epoch reclaimed in.
 	h.State = h.stateFor(h.Free, h.State)
-	h.reclaim(dt)
+	cpu += h.reclaim(dt)
+	h.EpochCPUS = cpu
 
 	// 5. Slowdown: S = 1 + Σ λ·t (calibration note §5).
 	for _, v := range h.VMs {
@@ -164,20 +171,36 @@ func (h *Host) held(i int) float64 {
 // memory end with equal ρ, which for a fixed estimate f means
 // P = λ·S/(f + k(1−f)). Under FirstCome the newest VMs give first.
 func (h *Host) Targets(need float64) []float64 {
+	return slices.Clone(h.targets(need))
+}
+
+// targetBufs are targets' work slices, reused from epoch to epoch.
+type targetBufs struct{ p, cap, floor, t, cost, shares []float64 }
+
+func grow(b []float64, n int) []float64 {
+	if cap(b) < n {
+		return make([]float64, n)
+	}
+	return b[:n]
+}
+
+// targets is Targets in the host's reused buffers (valid until the next
+// call).
+func (h *Host) targets(need float64) []float64 {
 	if h.Cfg.SamplePages == 0 {
 		h.estimate(0) // the true active fractions, now
 	}
 	n := len(h.VMs)
-	p := make([]float64, n)
-	cap := make([]float64, n) // upper bound: held, and no more than the limit
-	floor := make([]float64, n)
+	b := &h.buf
+	b.p, b.cap, b.floor, b.t, b.cost = grow(b.p, n), grow(b.cap, n), grow(b.floor, n), grow(b.t, n), grow(b.cost, n)
+	p, cap, floor := b.p, b.cap, b.floor // cap: held, and no more than the limit
 	for i, v := range h.VMs {
 		p[i] = h.held(i)
 		cap[i] = min(p[i], v.limit())
 		// Only resident private memory can be reclaimed.
 		floor[i] = min(cap[i], max(v.ReservationMiB, p[i]-v.Resident))
 	}
-	t := make([]float64, n)
+	t := b.t
 	if h.Cfg.Allocation == FirstCome {
 		copy(t, cap)
 		left := need
@@ -195,15 +218,30 @@ func (h *Host) Targets(need float64) []float64 {
 	if h.Cfg.Allocation == SharesTax {
 		k = 1 / (1 - h.Cfg.Tax)
 	}
-	cost := make([]float64, n) // f + k(1−f)
+	cost := b.cost // f + k(1−f)
 	for i, v := range h.VMs {
 		cost[i] = v.fEst + k*(1-v.fEst)
 	}
+	b.shares = grow(b.shares, n)
+	shares := b.shares
+	for i, v := range h.VMs {
+		shares[i] = v.Shares
+	}
+	// at is min(max(λ·S/cost, floor), cap) per VM, written out: the same
+	// values (no operand is NaN or −0 here), and the bisection's inner
+	// loop.
 	at := func(lambda float64) float64 {
 		r := 0.0
-		for i, v := range h.VMs {
-			t[i] = min(max(lambda*v.Shares/cost[i], floor[i]), cap[i])
-			r += p[i] - t[i]
+		for i := range t {
+			x := lambda * shares[i] / cost[i]
+			if x < floor[i] {
+				x = floor[i]
+			}
+			if x > cap[i] {
+				x = cap[i]
+			}
+			t[i] = x
+			r += p[i] - x
 		}
 		return r
 	}
@@ -220,10 +258,14 @@ func (h *Host) Targets(need float64) []float64 {
 	}
 	for range 200 {
 		mid := (lo + hi) / 2
+		l0, h0 := lo, hi
 		if at(mid) > need {
 			lo = mid
 		} else {
 			hi = mid
+		}
+		if lo == l0 && hi == h0 {
+			break // converged: every further iteration repeats this one
 		}
 	}
 	at(hi)
@@ -231,8 +273,9 @@ func (h *Host) Targets(need float64) []float64 {
 }
 
 // reclaim takes memory from the VMs as the state allows, or gives balloon
-// memory back when free memory is well above minFree.
-func (h *Host) reclaim(dt float64) {
+// memory back when free memory is well above minFree. It returns the host
+// CPU (seconds) compression took.
+func (h *Host) reclaim(dt float64) (cpu float64) {
 	c := &h.Cfg
 	high, _, _, low := h.Thresholds()
 	delta := c.Hysteresis * c.MemoryMiB
@@ -240,7 +283,7 @@ func (h *Host) reclaim(dt float64) {
 	if h.State >= Soft {
 		need = high - h.Free
 	}
-	t := h.Targets(max(0, need))
+	t := h.targets(max(0, need))
 	for i, v := range h.VMs {
 		red := min(h.held(i)-t[i], v.Resident)
 		if red <= 1e-9 {
@@ -283,6 +326,7 @@ func (h *Host) reclaim(dt float64) {
 			h.Free += z * (1 - cs)
 			h.Totals.Compressed += z
 			h.Totals.HostCPUS += z / PageMiB * c.CompressS
+			cpu += z / PageMiB * c.CompressS
 			red -= z * (1 - cs)
 		}
 		if c.Mech.Swap && red > 1e-9 {
@@ -317,4 +361,5 @@ func (h *Host) reclaim(dt float64) {
 			h.Totals.Deflated += x
 		}
 	}
+	return cpu
 }

@@ -95,6 +95,13 @@ type VM struct {
 	Slowdown, HostFactor float64
 	eff                  float64 // 1/(S+h); 0 when there is no overhead
 
+	// memP is the fraction of their time the vCPUs make progress while
+	// memory faults stall them (1/S for the memory model's slowdown S, 0
+	// while the host blocks the VM); memOn marks memP ≠ 1. Set by
+	// SetMemProgress.
+	memP  float64
+	memOn bool
+
 	// Util drives the demand of a VM without cloudlets; nil otherwise.
 	Util Utilization
 	// Cloudlets is the VM's cloudlet scheduler; nil for utilization VMs.
@@ -148,11 +155,38 @@ func (v *VM) Rate() float64 {
 // HostDemand is the host CPU (MIPS) the VM asks for when its workload
 // wants want MIPS of native work: its vCPUs need want×S, capped at Cap,
 // and the backend adds h per unit of work done: min(want·S, Cap)·(S+h)/S.
+//
+// Memory stalls (SetMemProgress) stretch the vCPU time a unit of work takes
+// by 1/p on top of S, but burn no host CPU (the vCPU waits for a page):
+// the vCPUs can do at most Cap·p/S of work, and each unit costs S + h of
+// host CPU, so the demand is min(want, Cap·p/S)·(S+h).
 func (v *VM) HostDemand(want float64) float64 {
+	if v.memOn {
+		s, c := 1.0, 1.0
+		if v.eff != 0 {
+			s, c = v.Slowdown, v.Slowdown+v.HostFactor
+		}
+		return min(want, v.Cap*v.memP/s) * c
+	}
 	if v.eff == 0 {
 		return min(want, v.Cap)
 	}
 	return min(want*v.Slowdown, v.Cap) * (v.Slowdown + v.HostFactor) / v.Slowdown
+}
+
+// SetMemProgress sets the fraction p in [0, 1] of their time the VM's
+// vCPUs make progress under memory pressure: 1/S for the memory model's
+// slowdown S (model/mem), 0 while the host blocks the VM, 1 for none. The
+// caller recomputes the demand (HostDemand) and reshares; Rate is
+// unchanged, since the host CPU a unit of work costs is.
+func (v *VM) SetMemProgress(p float64) { v.memP, v.memOn = p, p != 1 }
+
+// MemProgress is the fraction set by SetMemProgress (1 when none).
+func (v *VM) MemProgress() float64 {
+	if !v.memOn {
+		return 1
+	}
+	return v.memP
 }
 
 // SetAlloc changes the VM's allocated MIPS at now (after accounting the work

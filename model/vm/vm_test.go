@@ -193,3 +193,42 @@ func FuzzParseTrace(f *testing.F) {
 		}
 	})
 }
+
+// Memory stalls: with progress p the vCPUs do at most Cap·p/S of work and
+// each unit costs S + h of host CPU, so the demand is min(want,
+// Cap·p/S)·(S+h); work per host CPU stays 1/(S+h). Hand-computed for a
+// 2 × 1000 MIPS VM (Cap 2000).
+func TestMemProgressDemand(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		s, h, p      float64
+		want, demand float64
+	}{
+		{"none", 1, 0, 1, 2000, 2000},
+		{"saturated, p = 0.5", 1, 0, 0.5, 2000, 1000},
+		{"slack absorbs the stalls", 1, 0, 0.5, 800, 800},
+		{"just at the limit", 1, 0, 0.4, 800, 800},
+		{"blocked", 1, 0, 0, 2000, 0},
+		// S = 1.25, h = 0.25, p = 0.5: work ≤ 2000·0.5/1.25 = 800, host 800·1.5 = 1200.
+		{"on a hypervisor", 1.25, 0.25, 0.5, 2000, 1200},
+		// want 400 < 800: 400·1.5 = 600, as without stalls.
+		{"on a hypervisor, with slack", 1.25, 0.25, 0.5, 400, 600},
+	} {
+		v := &VM{Spec: &Spec{VCPUs: 2, MIPS: 1000}, Cap: 2000}
+		v.SetOverhead(tc.s, tc.h)
+		v.SetMemProgress(tc.p)
+		if got := v.HostDemand(tc.want); math.Abs(got-tc.demand) > 1e-9 {
+			t.Errorf("%s: demand %v, want %v", tc.name, got, tc.demand)
+		}
+		if v.MemProgress() != tc.p {
+			t.Errorf("%s: progress %v", tc.name, v.MemProgress())
+		}
+	}
+	// A cloudlet of 2000 MI at full demand: 1 s without stalls, 1/p s with.
+	v := &VM{Spec: &Spec{VCPUs: 2, MIPS: 1000}, Cap: 2000}
+	v.SetMemProgress(0.25)
+	v.SetAlloc(0, v.HostDemand(2000), nil)
+	if r := v.Rate(); 2000/r != 4 {
+		t.Errorf("2000 MI at %v MIPS: %v s, want 4", r, 2000/r)
+	}
+}
