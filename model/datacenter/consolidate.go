@@ -203,9 +203,9 @@ func newConsolidator(m *Model) (*consolidator, error) {
 		c.vmMig[i] = -1
 	}
 	c.hostMigs = make([]int32, nh)
-	c.links.hostFlows = make([][]int32, nh)
-	c.links.mark = make([]uint32, nh)
-	c.links.idx = make([]int32, nh)
+	for i := range nh {
+		c.links.net.AddLink(m.hosts[i].BWMbps)
+	}
 	c.onAt = make([]sim.Time, nh)
 	c.lastMove = make([]sim.Time, nv)
 	c.work, c.pad = make([]float64, c.H), make([]float64, c.H)
