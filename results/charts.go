@@ -302,7 +302,69 @@ func (l *Lines) plot() (*plot.Plot, error) {
 	return p, nil
 }
 
-// Chart is a *Bars, a *Lines or a *Scatter.
+// XYLines is a line chart whose series have their own x values (a CDF per
+// variant, a time series). With Steps each series is a step function: a
+// value holds until the next point.
+type XYLines struct {
+	Title, XLabel, YLabel string
+	Series                []XYSeries
+	Steps                 bool
+	// YMax fixes the top of the y axis (a CDF's 1); 0 leaves room above
+	// the data for the legend.
+	YMax float64
+}
+
+// XYSeries is one series of an XYLines.
+type XYSeries struct {
+	Label string
+	X, Y  []float64
+}
+
+func (l *XYLines) plot() (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = l.Title
+	p.X.Label.Text = l.XLabel
+	p.Y.Label.Text = l.YLabel
+	p.Add(plotter.NewGrid())
+	top := 0.0
+	for i, s := range l.Series {
+		if len(s.X) != len(s.Y) {
+			return nil, fmt.Errorf("results: series %q has %d x and %d y values", s.Label, len(s.X), len(s.Y))
+		}
+		if len(s.X) == 0 {
+			continue
+		}
+		xys := make(plotter.XYs, len(s.X))
+		for k := range s.X {
+			xys[k] = plotter.XY{X: s.X[k], Y: s.Y[k]}
+			top = max(top, s.Y[k])
+		}
+		ln, err := plotter.NewLine(xys)
+		if err != nil {
+			return nil, err
+		}
+		ln.Color = colorAt(i)
+		ln.Width = vg.Points(1.5)
+		ln.Dashes = plotutil.Dashes(i)
+		if l.Steps {
+			ln.StepStyle = plotter.PostStep
+		}
+		p.Add(ln)
+		p.Legend.Add(s.Label, ln)
+	}
+	p.Y.Min, p.X.Min = 0, 0
+	switch {
+	case l.YMax > 0:
+		p.Y.Max = l.YMax
+	case top > 0:
+		p.Y.Max = top * 1.25
+	}
+	p.Legend.Top = true
+	p.Legend.Left = true
+	return p, nil
+}
+
+// Chart is a *Bars, a *Lines, an *XYLines or a *Scatter.
 type Chart interface{ plot() (*plot.Plot, error) }
 
 // WriteChart renders a chart to path; the format follows the extension

@@ -42,6 +42,13 @@ type Recorder struct {
 	// samples over time.
 	Memory       []MemoryRow
 	MemorySeries []MemorySample
+	// Launches holds one record per launch through the control plane,
+	// Walrus its throughput and Nodes its nodes' power states over time;
+	// CloudRows one row per variant of a cloud study.
+	Launches  []LaunchRecord
+	Walrus    []WalrusSample
+	Nodes     []NodeSample
+	CloudRows []CloudRow
 }
 
 // WriteOptions control WriteDir.
@@ -65,6 +72,10 @@ var managedFiles = []string{
 	"capacity.png", "capacity.svg",
 	"memory.csv", "memory.md", "memory_series.csv", "memory_reclaimed.png", "memory_reclaimed.svg",
 	"memory_slowdown.png", "memory_slowdown.svg", "memory_over_time.png", "memory_over_time.svg",
+	"launches.csv", "walrus.csv", "nodes.csv", "cloud.csv", "cloud.md",
+	"launch_latency_cdf.png", "launch_latency_cdf.svg", "launch_stages.png", "launch_stages.svg",
+	"launches.png", "launches.svg", "walrus_throughput.png", "walrus_throughput.svg",
+	"node_states.png", "node_states.svg", "energy_vs_latency.png", "energy_vs_latency.svg",
 }
 
 // WriteDir writes the run's files into dir (created if needed) and returns
@@ -99,6 +110,11 @@ func WriteDir(dir string, r *Recorder, opt WriteOptions) ([]string, error) {
 		{"memory.csv", len(r.Memory) > 0, func(w io.Writer) error { return WriteCSV(w, r.Memory) }},
 		{"memory.md", len(r.Memory) > 0, func(w io.Writer) error { return WriteMemoryMarkdown(w, r.Memory) }},
 		{"memory_series.csv", len(r.MemorySeries) > 0, func(w io.Writer) error { return WriteCSV(w, r.MemorySeries) }},
+		{"launches.csv", len(r.Launches) > 0, func(w io.Writer) error { return WriteCSV(w, r.Launches) }},
+		{"walrus.csv", len(r.Walrus) > 0, func(w io.Writer) error { return WriteCSV(w, r.Walrus) }},
+		{"nodes.csv", len(r.Nodes) > 0, func(w io.Writer) error { return WriteCSV(w, r.Nodes) }},
+		{"cloud.csv", len(r.CloudRows) > 0, func(w io.Writer) error { return WriteCSV(w, r.CloudRows) }},
+		{"cloud.md", len(r.CloudRows) > 0, func(w io.Writer) error { return WriteCloudMarkdown(w, r.CloudRows) }},
 	}
 	for _, s := range steps {
 		if !s.on {

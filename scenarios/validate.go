@@ -290,6 +290,7 @@ func applyDefaults(sc *Scenario, file string, doc map[string]any) {
 			sc.Study.Warmup = Duration{sc.Study.Duration.Time / 3}
 		}
 	}
+	cloudDefaults(sc, doc)
 	if sc.Output.Cloudlets == nil {
 		t := true
 		sc.Output.Cloudlets = &t
@@ -478,6 +479,7 @@ func (l *loader) validate(sc *Scenario, doc map[string]any, opts Options) []erro
 	unique("vm_group", vmNames)
 	l.consolidation(sc)
 	l.memory(sc)
+	l.cloud(sc, doc)
 	if opts.CheckPlacement != nil {
 		if err := opts.CheckPlacement(sc.Placement.Policy, sc.Placement.Args); err != nil {
 			for _, e := range flatten(err) {
@@ -491,6 +493,7 @@ func (l *loader) validate(sc *Scenario, doc map[string]any, opts Options) []erro
 		}
 	}
 	l.sizeGuard(sc)
+	l.checkVariants(sc, opts)
 	return l.errs
 }
 
@@ -757,15 +760,18 @@ func (l *loader) hypervisor(k func(string) string, h Hypervisor) {
 func (l *loader) study(sc *Scenario, profileNames []string) {
 	st := &sc.Study
 	if st.Kind == "" {
-		if len(st.Profiles)+len(st.CPU)+len(st.MMU)+len(st.IO) > 0 {
+		if len(st.Profiles)+len(st.CPU)+len(st.MMU)+len(st.IO)+len(st.Variants) > 0 {
 			l.errorf("study.kind", "a [study] needs a kind: \"overhead\", \"io-consolidation\" or \"capacity\"")
 		}
 		return
 	}
-	kinds := []string{"overhead", "io-consolidation", "capacity", "consolidation", "memory"}
+	kinds := []string{"overhead", "io-consolidation", "capacity", "consolidation", "memory", "cloud"}
 	if !slices.Contains(kinds, st.Kind) {
 		l.errorf("study.kind", "unknown value %q%s (known: %s)", st.Kind, suggest.DidYouMean(st.Kind, kinds), strings.Join(kinds, ", "))
 		return
+	}
+	if st.Kind == "cloud" {
+		return // checked with the [cloud] table
 	}
 	if st.Kind == "consolidation" {
 		if len(st.Policies) == 0 {

@@ -278,10 +278,17 @@ func (m *Model) build() error {
 		if err := m.setupUtilization(gi, gr); err != nil {
 			return err
 		}
+		times, lifetimes, err := m.groupWorkload(gi, &g)
+		if err != nil {
+			return err
+		}
 		for k := range g.Count {
 			v := &m.vms[id]
 			v.ID, v.Spec, v.Host, v.HostSlot = id, &gr.spec, -1, -1
-			v.Requested = g.SubmitAt.Time + sim.Time(k)*g.Interarrival.Time
+			v.Requested, v.Lifetime = times[k], gr.spec.Lifetime
+			if lifetimes != nil {
+				v.Lifetime = lifetimes[k]
+			}
 			v.Placed, v.Started, v.Ended = -1, -1, -1
 			m.clHead[id], m.clTail[id] = -1, -1
 			id++

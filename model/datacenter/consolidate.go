@@ -939,6 +939,7 @@ func (m *Model) finishMigration(mi int32) {
 // it powers off idle.
 func (m *Model) hostEmptied(hi int) {
 	h := &m.hosts[hi]
+	m.armIdle(hi)
 	if !h.On || !h.PowerOffIdle || len(h.VMs) > 0 || h.Reserved > 0 {
 		return
 	}

@@ -185,6 +185,9 @@ func (m *Model) Finish() {
 	if m.cons != nil {
 		m.finishConsolidation(end, s)
 	}
+	if m.cp != nil {
+		m.finishCloud(end, s)
+	}
 	if m.rejected > 0 {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("%d of %d VMs were rejected (see rejection_reasons and vm_outcomes.csv)", m.rejected, len(m.vms)))
 	}
