@@ -310,8 +310,11 @@ type XYLines struct {
 	Series                []XYSeries
 	Steps                 bool
 	// YMax fixes the top of the y axis (a CDF's 1); 0 leaves room above
-	// the data for the legend.
-	YMax float64
+	// the data for the legend. LegendRight widens the x axis and puts the
+	// legend in the room made on the right (for curves that fill the
+	// height, such as CDFs).
+	YMax        float64
+	LegendRight bool
 }
 
 // XYSeries is one series of an XYLines.
@@ -326,7 +329,7 @@ func (l *XYLines) plot() (*plot.Plot, error) {
 	p.X.Label.Text = l.XLabel
 	p.Y.Label.Text = l.YLabel
 	p.Add(plotter.NewGrid())
-	top := 0.0
+	top, right := 0.0, 0.0
 	for i, s := range l.Series {
 		if len(s.X) != len(s.Y) {
 			return nil, fmt.Errorf("results: series %q has %d x and %d y values", s.Label, len(s.X), len(s.Y))
@@ -337,7 +340,7 @@ func (l *XYLines) plot() (*plot.Plot, error) {
 		xys := make(plotter.XYs, len(s.X))
 		for k := range s.X {
 			xys[k] = plotter.XY{X: s.X[k], Y: s.Y[k]}
-			top = max(top, s.Y[k])
+			top, right = max(top, s.Y[k]), max(right, s.X[k])
 		}
 		ln, err := plotter.NewLine(xys)
 		if err != nil {
@@ -360,7 +363,10 @@ func (l *XYLines) plot() (*plot.Plot, error) {
 		p.Y.Max = top * 1.25
 	}
 	p.Legend.Top = true
-	p.Legend.Left = true
+	p.Legend.Left = !l.LegendRight
+	if l.LegendRight && right > 0 {
+		p.X.Max = right * 1.6
+	}
 	return p, nil
 }
 

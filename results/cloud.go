@@ -5,8 +5,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-
-	"gonum.org/v1/gonum/stat"
 )
 
 // LaunchRecord is one RunInstances request through the control plane
@@ -123,6 +121,32 @@ func WriteCloudMarkdown(w io.Writer, rows []CloudRow) error {
 	return err
 }
 
+// LaunchStats are the latencies, sorted, and the mean stage times (in
+// StageNames order) of the launches of group that ran ("": of every
+// group).
+func LaunchStats(ls []LaunchRecord, group string) (latencies, stageMeans []float64) {
+	stageMeans = make([]float64, len(StageNames))
+	n := 0
+	for i := range ls {
+		l := &ls[i]
+		if l.Outcome != "running" || (group != "" && l.Group != group) {
+			continue
+		}
+		latencies = append(latencies, l.LatencyS)
+		for k, v := range l.Stages() {
+			stageMeans[k] += v
+		}
+		n++
+	}
+	if n > 0 {
+		for k := range stageMeans {
+			stageMeans[k] /= float64(n)
+		}
+	}
+	slices.Sort(latencies)
+	return latencies, stageMeans
+}
+
 // cdf is an empirical CDF's points: latency against the fraction of
 // launches at or below it, at most about 400 points.
 func cdf(sorted []float64) (x, y []float64) {
@@ -146,7 +170,7 @@ func cdf(sorted []float64) (x, y []float64) {
 func cloudCharts(r *Recorder, title string) []namedChart {
 	var out []namedChart
 	if len(r.CloudRows) > 0 {
-		l := &XYLines{Title: title + "launch latency (request → running)", XLabel: "latency (s)", YLabel: "fraction of launches", YMax: 1}
+		l := &XYLines{Title: title + "launch latency (request → running)", XLabel: "latency (s)", YLabel: "fraction of launches", YMax: 1, LegendRight: true}
 		b := &Bars{Title: title + "where a launch's time goes (means)", YLabel: "seconds", Stacked: true}
 		sc := &Scatter{Title: title + "energy against p95 launch latency", XLabel: "p95 launch latency (s)", YLabel: "energy (kWh)"}
 		for i, row := range r.CloudRows {
@@ -162,45 +186,24 @@ func cloudCharts(r *Recorder, title string) []namedChart {
 		return nil
 	}
 	// One CDF for all the launches that ran, and one per type.
-	groups := order(r.Launches, func(l *LaunchRecord) string { return l.Group })
-	lat := map[string][]float64{}
-	stages := map[string][][]float64{}
-	var all []float64
-	for i := range r.Launches {
-		l := &r.Launches[i]
-		if l.Outcome != "running" {
-			continue
-		}
-		all = append(all, l.LatencyS)
-		lat[l.Group] = append(lat[l.Group], l.LatencyS)
-		stages[l.Group] = append(stages[l.Group], l.Stages())
-	}
+	all, _ := LaunchStats(r.Launches, "")
 	if len(all) == 0 {
 		return nil
 	}
-	slices.Sort(all)
-	l := &XYLines{Title: title + "launch latency (request → running)", XLabel: "latency (s)", YLabel: "fraction of launches", YMax: 1}
+	l := &XYLines{Title: title + "launch latency (request → running)", XLabel: "latency (s)", YLabel: "fraction of launches", YMax: 1, LegendRight: true}
 	x, y := cdf(all)
 	l.Series = append(l.Series, XYSeries{Label: "all", X: x, Y: y})
 	b := &Bars{Title: title + "where a launch's time goes (means)", YLabel: "seconds", Stacked: true}
 	var means [][]float64
+	groups := order(r.Launches, func(l *LaunchRecord) string { return l.Group })
 	for _, g := range groups {
-		if len(lat[g]) == 0 {
+		lat, m := LaunchStats(r.Launches, g)
+		if len(lat) == 0 {
 			continue
 		}
 		if len(groups) > 1 {
-			s := slices.Clone(lat[g])
-			slices.Sort(s)
-			x, y := cdf(s)
+			x, y := cdf(lat)
 			l.Series = append(l.Series, XYSeries{Label: g, X: x, Y: y})
-		}
-		m := make([]float64, len(StageNames))
-		for k := range m {
-			col := make([]float64, len(stages[g]))
-			for i, st := range stages[g] {
-				col[i] = st[k]
-			}
-			m[k] = stat.Mean(col, nil)
 		}
 		b.Categories = append(b.Categories, g)
 		means = append(means, m)

@@ -16,7 +16,7 @@ func TestEmbeddedLoad(t *testing.T) {
 		t.Fatalf("embedded: %v", infos)
 	}
 	for _, in := range infos {
-		sc, err := LoadEmbedded(in.Name, Options{PowerModels: []string{"hp-ml110-g4", "hp-ml110-g5"}})
+		sc, err := LoadEmbedded(in.Name, Options{PowerModels: []string{"hp-ml110-g4", "hp-ml110-g5", "ibm-x3550-x5670"}})
 		if err != nil {
 			t.Fatalf("%s: %v", in.Name, err)
 		}

@@ -760,7 +760,7 @@ func (l *loader) hypervisor(k func(string) string, h Hypervisor) {
 func (l *loader) study(sc *Scenario, profileNames []string) {
 	st := &sc.Study
 	if st.Kind == "" {
-		if len(st.Profiles)+len(st.CPU)+len(st.MMU)+len(st.IO)+len(st.Variants) > 0 {
+		if len(st.Profiles)+len(st.CPU)+len(st.MMU)+len(st.IO) > 0 {
 			l.errorf("study.kind", "a [study] needs a kind: \"overhead\", \"io-consolidation\" or \"capacity\"")
 		}
 		return

@@ -151,6 +151,18 @@ func runStudy(sc *scenarios.Scenario, rec *results.Recorder, dir string, quiet b
 		fmt.Fprintf(stdout, "  results in %s: %s\n", dir, strings.Join(append(files, "scenario.toml"), ", "))
 		return nil
 	}
+	if len(rec.CloudRows) > 0 {
+		fmt.Fprintf(stdout, "%s (seed %d): control-plane study, %d variants\n\n", sc.Name, sc.Seed, len(rec.CloudRows))
+		if err := results.WriteCloudMarkdown(stdout, rec.CloudRows); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout)
+		for _, warn := range rec.Summary.Warnings {
+			fmt.Fprintf(stdout, "  warning: %s\n", warn)
+		}
+		fmt.Fprintf(stdout, "  results in %s: %s\n", dir, strings.Join(append(files, "scenario.toml"), ", "))
+		return nil
+	}
 	if len(rec.Memory) > 0 {
 		fmt.Fprintf(stdout, "%s (seed %d): memory study, %d hosts (means after the %v warm-up)\n\n", sc.Name, sc.Seed, len(rec.Memory), sc.Study.Warmup)
 		if err := results.WriteMemoryMarkdown(stdout, rec.Memory); err != nil {
@@ -209,6 +221,14 @@ func printSummary(w io.Writer, s *results.Summary, dir string, files []string) {
 		m := s.Metrics
 		fmt.Fprintf(w, "  consolidation %s: %g migrations, %g host shutdowns; SLATAH %.4g %%, PDM %.4g %%, SLAV %.4g, ESV %.4g; unmet demand %.4g %%\n",
 			s.Consolidation, m["migrations"], m["host_shutdowns"], 100*m["slatah"], 100*m["pdm"], m["slav"], m["esv"], 100*m["sla_violation"])
+	}
+	if m := s.Metrics; m["launches"] > 0 {
+		fmt.Fprintf(w, "  launches: %g requested, %g running, %g rejected, %g pending; latency mean %.4g s, p50 %.4g s, p95 %.4g s, p99 %.4g s\n",
+			m["launches"], m["launches_running"], m["launches_rejected"], m["launches_pending"],
+			m["mean_launch_latency_s"], m["p50_launch_latency_s"], m["p95_launch_latency_s"], m["p99_launch_latency_s"])
+		fmt.Fprintf(w, "  control plane: %g NC refusals, %g cluster retries; image cache hits %.1f %%, Walrus %.4g GiB; %g node wake-ups, %g power-downs; waits CLC %.3g s, CC %.3g s, NC %.3g s (means)\n",
+			m["nc_refusals"], m["cluster_retries"], 100*m["cache_hit_rate"], m["walrus_gib"], m["node_wakeups"], m["node_powerdowns"],
+			m["clc_wait_mean_s"], m["cc_wait_mean_s"], m["nc_wait_mean_s"])
 	}
 	for _, warn := range s.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", warn)

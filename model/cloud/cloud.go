@@ -270,11 +270,12 @@ func New(s *sim.Sim, sc *scenarios.Scenario, infra Infra, typeRequests []policie
 		cp.msg[i] = l.Latency.Time + sim.FromSeconds(kib*8/(l.BandwidthGbps*1e9))
 	}
 
-	cp.clc = NewServer(s, "clc", c.CLC.Workers, clcOps)
+	run := uint64(1<<opRun | 1<<opRunRetry)
+	cp.clc = NewServer(s, "clc", c.CLC.Workers, clcOps, run)
 	cp.clc.Started, cp.clc.Done = cp.clcStarted, cp.clcDone
-	cp.walrus = NewServer(s, "walrus", c.Walrus.Workers, walOps)
+	cp.walrus = NewServer(s, "walrus", c.Walrus.Workers, walOps, 1<<opGet)
 	cp.walrus.Started, cp.walrus.Done = cp.walrusStarted, cp.walrusDone
-	cp.sc = NewServer(s, "sc", c.SC.Workers, scOps)
+	cp.sc = NewServer(s, "sc", c.SC.Workers, scOps, 1<<opCreate)
 	cp.sc.Done = cp.scDone
 
 	// Images and instance types.
@@ -320,7 +321,7 @@ func New(s *sim.Sim, sc *scenarios.Scenario, infra Infra, typeRequests []policie
 	cp.nodes = make([]node, real.Len())
 	for ci, cl := range c.Clusters {
 		k := cluster{name: cl.Name, uplink: cp.net.AddLink(cl.UplinkGbps * 1e9 / 8)}
-		k.cc = NewServer(s, "cc/"+cl.Name, c.CC.Workers, ccOps)
+		k.cc = NewServer(s, "cc/"+cl.Name, c.CC.Workers, ccOps, run)
 		k.cc.Started = func(j *Job) { cp.ccStarted(j) }
 		k.cc.Done = func(j *Job) { cp.ccDone(int32(ci), j) }
 		var states []policies.HostState
@@ -361,7 +362,7 @@ func New(s *sim.Sim, sc *scenarios.Scenario, infra Infra, typeRequests []policie
 	for h := range cp.nodes {
 		n := &cp.nodes[h]
 		n.state, n.vstate, n.idleSince = nodeUp, nodeUp, -1
-		n.nc = NewServer(s, fmt.Sprintf("nc/%d", h), c.NC.Workers, ncOps)
+		n.nc = NewServer(s, fmt.Sprintf("nc/%d", h), c.NC.Workers, ncOps, 1<<opRun)
 		hh := int32(h)
 		n.nc.Started = func(j *Job) { cp.ncStarted(j) }
 		n.nc.Done = func(j *Job) { cp.ncDone(hh, j) }

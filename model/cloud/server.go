@@ -45,15 +45,18 @@ type Server struct {
 	Started func(j *Job)
 	Done    func(j *Job)
 
-	busy    int
-	busyAvg sim.TimeAvg
-	waits   []float64 // seconds, every job's
-	served  int
+	busy     int
+	busyAvg  sim.TimeAvg
+	waits    []float64 // seconds, the measured jobs'
+	served   int
+	measured uint64
 }
 
-// NewServer is a server with the given workers and per-operation samplers.
-func NewServer(s *sim.Sim, name string, workers int, ops []vm.Sampler) *Server {
-	v := &Server{Name: name, s: s, workers: workers, ops: ops, cur: make([]Job, workers), fns: make([]func(), workers)}
+// NewServer is a server with the given workers and per-operation samplers;
+// the waits of the operations whose bit is set in measured are recorded
+// (the launch path's, so that polls and terminations do not dilute them).
+func NewServer(s *sim.Sim, name string, workers int, ops []vm.Sampler, measured uint64) *Server {
+	v := &Server{Name: name, s: s, workers: workers, ops: ops, cur: make([]Job, workers), fns: make([]func(), workers), measured: measured}
 	for i := range workers {
 		w := int32(workers - 1 - i) // pop order: worker 0 first
 		v.idle = append(v.idle, w)
@@ -82,7 +85,9 @@ func (v *Server) start(j Job) {
 	v.idle = v.idle[:len(v.idle)-1]
 	v.busy++
 	v.busyAvg.Set(now, float64(v.busy))
-	v.waits = append(v.waits, sim.Seconds(now-j.enq))
+	if v.measured&(1<<j.Op) != 0 {
+		v.waits = append(v.waits, sim.Seconds(now-j.enq))
+	}
 	v.cur[w] = j
 	if v.Started != nil {
 		v.Started(&v.cur[w])
@@ -113,12 +118,12 @@ func (v *Server) Busy() int { return v.busy }
 
 // ServerStats summarize a server (or several) over a run.
 type ServerStats struct {
-	Jobs               int     // jobs whose service started
-	WaitMean, WaitP95  float64 // seconds in the queue
-	Utilization        float64 // mean busy workers / workers
-	MeanBusy           float64 // mean busy workers
-	Workers            int
-	WaitMax            float64 // seconds
+	Jobs              int     // measured jobs whose service started
+	WaitMean, WaitP95 float64 // seconds in the queue
+	Utilization       float64 // mean busy workers / workers
+	MeanBusy          float64 // mean busy workers
+	Workers           int
+	WaitMax           float64 // seconds
 }
 
 // Stats summarizes servers up to end: waits pooled, utilization as the

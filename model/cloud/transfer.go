@@ -12,13 +12,13 @@ import (
 type xfer struct {
 	copy, pinned bool
 	node, image  int32
-	launch      int32 // a disk copy's launch
-	rem         float64
-	since       sim.Time
-	rate        float64
-	ev          sim.EventID
-	fn          func()
-	waiters     []int32 // a fetch's launches, waiting for the image
+	launch       int32 // a disk copy's launch
+	rem          float64
+	since        sim.Time
+	rate         float64
+	ev           sim.EventID
+	fn           func()
+	waiters      []int32 // a fetch's launches, waiting for the image
 }
 
 func (cp *ControlPlane) newXfer() int32 {

@@ -43,7 +43,7 @@ func Check(sc *scenarios.Scenario) error {
 	targeted := targetedGroups(sc)
 	if sc.Duration.Time == 0 && !IsStudy(sc) {
 		for i, g := range sc.VMGroups {
-			if g.Lifetime.Time == 0 && !targeted[g.Name] {
+			if g.Lifetime.Time == 0 && g.LifetimeDist.Dist == "" && !targeted[g.Name] {
 				bad(fmt.Sprintf("vm_group[%d]", i), "runs forever (no lifetime and no cloudlets), so the scenario needs a duration (e.g. duration = \"24h\")")
 			}
 		}

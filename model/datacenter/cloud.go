@@ -6,9 +6,9 @@ import (
 	"strings"
 
 	"github.com/simrun/simrun/model/cloud"
-	"github.com/simrun/simrun/results"
 	"github.com/simrun/simrun/model/vm"
 	"github.com/simrun/simrun/policies"
+	"github.com/simrun/simrun/results"
 	"github.com/simrun/simrun/sim"
 )
 

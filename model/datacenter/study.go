@@ -126,6 +126,12 @@ func RunStudy(sc *scenarios.Scenario, rec *results.Recorder) error {
 	case "memory":
 		s.Hosts = 1
 		return memoryStudy(sc, rec)
+	case "cloud":
+		s.SimulatedS = sim.Seconds(sc.Duration.Time)
+		for _, g := range sc.HostGroups {
+			s.Hosts += g.Count
+		}
+		return cloudStudy(sc, rec)
 	case "consolidation":
 		s.SimulatedS = sim.Seconds(sc.Duration.Time)
 		s.Hosts = 0
