@@ -385,3 +385,6 @@ func (cp *ControlPlane) Terminate(v int) {
 	r.step = stTermAtCLC
 	cp.send(linkUser, r.ev)
 }
+
+// Submitted reports whether VM v's launch was submitted.
+func (cp *ControlPlane) Submitted(v int) bool { return v < len(cp.launches) && cp.launches[v].vm >= 0 }

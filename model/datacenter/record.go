@@ -108,6 +108,9 @@ func (m *Model) Finish() {
 			RunningS: secs(v.Started), EndedS: secs(v.Ended), WorkMI: v.WorkMI, Reason: v.Reason}
 		if v.State == vm.Requested {
 			o.Reason = "requested after the end of the run"
+			if m.cp != nil && m.cp.Submitted(v.ID) {
+				o.Reason = "still in the control plane when the run ended (see launches.csv)"
+			}
 		}
 		m.rec.Outcomes[i] = o
 	}
