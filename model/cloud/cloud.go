@@ -323,7 +323,7 @@ func New(s *sim.Sim, sc *scenarios.Scenario, infra Infra, typeRequests []policie
 		k := cluster{name: cl.Name, uplink: cp.net.AddLink(cl.UplinkGbps * 1e9 / 8)}
 		k.cc = NewServer(s, "cc/"+cl.Name, c.CC.Workers, ccOps, run)
 		k.cc.Started = func(j *Job) { cp.ccStarted(j) }
-		k.cc.Done = func(j *Job) { cp.ccDone(int32(ci), j) }
+		k.cc.Done = func(j Job) { cp.ccDone(int32(ci), j) }
 		var states []policies.HostState
 		for _, hgName := range cl.HostGroups {
 			for gi, g := range sc.HostGroups {
@@ -365,7 +365,7 @@ func New(s *sim.Sim, sc *scenarios.Scenario, infra Infra, typeRequests []policie
 		n.nc = NewServer(s, fmt.Sprintf("nc/%d", h), c.NC.Workers, ncOps, 1<<opRun)
 		hh := int32(h)
 		n.nc.Started = func(j *Job) { cp.ncStarted(j) }
-		n.nc.Done = func(j *Job) { cp.ncDone(hh, j) }
+		n.nc.Done = func(j Job) { cp.ncDone(hh, j) }
 		n.cache = lru{capacity: cacheBytes}
 		n.fetch = make([]int32, len(cp.images))
 		for i := range n.fetch {

@@ -58,7 +58,7 @@ func TestServerIsMMc(t *testing.T) {
 				t.Fatal(err)
 			}
 			srv := NewServer(s, "clc", c, []vm.Sampler{svc}, 1)
-			srv.Done = func(*Job) {}
+			srv.Done = func(Job) {}
 			arr := s.Stream("arrivals")
 			n := 0
 			var arrive func()
@@ -98,12 +98,12 @@ type fake struct {
 	reasons  []string
 }
 
-func (f *fake) Real() *policies.Cluster        { return f.real }
-func (f *fake) Request(int) policies.Request   { return f.req }
-func (f *fake) Admit(v, h int)                 { f.real.Allocate(h, &f.req); f.admitted[v] = h }
-func (f *fake) Reject(v int, reason string)    { f.reasons[v] = reason; f.ended++ }
-func (f *fake) SetPower(h int, on bool)        { f.on[h] = on }
-func (f *fake) Live() bool                     { return f.ended < f.n }
+func (f *fake) Real() *policies.Cluster      { return f.real }
+func (f *fake) Request(int) policies.Request { return f.req }
+func (f *fake) Admit(v, h int)               { f.real.Allocate(h, &f.req); f.admitted[v] = h }
+func (f *fake) Reject(v int, reason string)  { f.reasons[v] = reason; f.ended++ }
+func (f *fake) SetPower(h int, on bool)      { f.on[h] = on }
+func (f *fake) Live() bool                   { return f.ended < f.n }
 func (f *fake) Start(v int) {
 	f.started[v] = f.s.Now()
 	if f.lifetime > 0 {
@@ -128,7 +128,7 @@ func newFake(t *testing.T, src string, sets ...string) *fake {
 	}
 	f := &fake{s: sim.New(sc.Seed), real: policies.NewCluster(hs), n: v.Count, lifetime: v.Lifetime.Time,
 		req: policies.Request{VCPUs: v.VCPUs, MIPS: v.MIPS, RAMMiB: v.RAMGiB * 1024, DiskMiB: v.ImageGB * 1024},
-		on: make([]bool, g.Count), admitted: make([]int, v.Count), started: make([]sim.Time, v.Count), reasons: make([]string, v.Count)}
+		on:  make([]bool, g.Count), admitted: make([]int, v.Count), started: make([]sim.Time, v.Count), reasons: make([]string, v.Count)}
 	for i := range f.started {
 		f.started[i], f.admitted[i] = -1, -1
 	}

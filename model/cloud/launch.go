@@ -175,7 +175,7 @@ func (cp *ControlPlane) ncStarted(j *Job) {
 func (cp *ControlPlane) walrusStarted(j *Job) { cp.enter(&cp.launches[j.ID], sgWalrusService) }
 
 // clcDone: a CLC job ended.
-func (cp *ControlPlane) clcDone(j *Job) {
+func (cp *ControlPlane) clcDone(j Job) {
 	switch j.Op {
 	case opRun:
 		r := &cp.launches[j.ID]
@@ -246,7 +246,7 @@ func (cp *ControlPlane) chooseCluster(r *launch) {
 }
 
 // ccDone: a CC job ended.
-func (cp *ControlPlane) ccDone(ci int32, j *Job) {
+func (cp *ControlPlane) ccDone(ci int32, j Job) {
 	k := &cp.clusters[ci]
 	switch j.Op {
 	case opRun, opRunRetry:
@@ -313,7 +313,7 @@ func (cp *ControlPlane) atNC(r *launch) {
 }
 
 // ncDone: an NC job ended.
-func (cp *ControlPlane) ncDone(h int32, j *Job) {
+func (cp *ControlPlane) ncDone(h int32, j Job) {
 	n := &cp.nodes[h]
 	switch j.Op {
 	case opRun:

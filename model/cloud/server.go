@@ -43,7 +43,7 @@ type Server struct {
 
 	// Started (optional) and Done are the server's owner's callbacks.
 	Started func(j *Job)
-	Done    func(j *Job)
+	Done    func(j Job)
 
 	busy     int
 	busyAvg  sim.TimeAvg
@@ -107,7 +107,7 @@ func (v *Server) finish(w int32) {
 	} else {
 		v.busyAvg.Set(v.s.Now(), float64(v.busy))
 	}
-	v.Done(&j)
+	v.Done(j)
 }
 
 // Queued is the number of jobs waiting.

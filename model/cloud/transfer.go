@@ -64,7 +64,7 @@ func (cp *ControlPlane) fetchImage(r *launch) {
 
 // walrusDone: Walrus answered launch j.ID's GetObject; the image's bytes
 // start flowing to the node.
-func (cp *ControlPlane) walrusDone(j *Job) {
+func (cp *ControlPlane) walrusDone(j Job) {
 	r := &cp.launches[j.ID]
 	n := &cp.nodes[r.node]
 	f := n.fetch[r.image]

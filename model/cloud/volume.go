@@ -78,4 +78,4 @@ func (cp *ControlPlane) volStep(id int32) {
 	cp.send(link, v.fn)
 }
 
-func (cp *ControlPlane) scDone(j *Job) { cp.volStep(j.ID) }
+func (cp *ControlPlane) scDone(j Job) { cp.volStep(j.ID) }
