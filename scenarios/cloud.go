@@ -496,6 +496,11 @@ func (l *loader) cloud(sc *Scenario, doc map[string]any) {
 			owner[hg] = i
 		}
 	}
+	for i, g := range sc.VMGroups {
+		if g.BootTime.Time > 0 {
+			l.errorf(fmt.Sprintf("vm_group[%d].boot_time", i), "with [cloud], an instance boots as the Node Controller's pipeline says (cloud.nc.boot, disk_prep, network_setup), not after boot_time")
+		}
+	}
 	for i, g := range sc.HostGroups {
 		if _, ok := owner[g.Name]; !ok && len(c.Clusters) > 0 {
 			l.errorf(fmt.Sprintf("host_group[%d].name", i), "host group %q belongs to no [[cloud.cluster]]; list it in a cluster's host_groups", g.Name)
