@@ -177,6 +177,9 @@ func (c *Cluster) update(i int) {
 // use and its number of VMs.
 func (c *Cluster) Report(i int, vcpus int, ramMiB, diskMiB, bwMbps float64, vms int) {
 	h := &c.hosts[i]
+	if h.UsedVCPUs == vcpus && h.UsedRAMMiB == ramMiB && h.UsedDiskMiB == diskMiB && h.UsedBWMbps == bwMbps && h.NumVMs == vms {
+		return // nothing changed: the segment tree stands
+	}
 	h.UsedVCPUs, h.UsedRAMMiB, h.UsedDiskMiB, h.UsedBWMbps, h.NumVMs = vcpus, ramMiB, diskMiB, bwMbps, vms
 	c.update(i)
 }
