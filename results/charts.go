@@ -93,12 +93,18 @@ type Point struct {
 	Color, Shape int
 }
 
-func (s *Scatter) plot() (*plot.Plot, error) {
+// newPlot is a plot with its title, axis labels and a grid.
+func newPlot(title, xlabel, ylabel string) *plot.Plot {
 	p := plot.New()
-	p.Title.Text = s.Title
-	p.X.Label.Text = s.XLabel
-	p.Y.Label.Text = s.YLabel
+	p.Title.Text = title
+	p.X.Label.Text = xlabel
+	p.Y.Label.Text = ylabel
 	p.Add(plotter.NewGrid())
+	return p
+}
+
+func (s *Scatter) plot() (*plot.Plot, error) {
+	p := newPlot(s.Title, s.XLabel, s.YLabel)
 	for _, pt := range s.Points {
 		sc, err := plotter.NewScatter(plotter.XYs{{X: pt.X, Y: pt.Y}})
 		if err != nil {
@@ -134,10 +140,7 @@ func size(n int) (vg.Length, vg.Length) {
 }
 
 func (b *Bars) plot() (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = b.Title
-	p.Y.Label.Text = b.YLabel
-	p.Add(plotter.NewGrid())
+	p := newPlot(b.Title, "", b.YLabel)
 	n := len(b.Series)
 	w := vg.Points(18)
 	if !b.Stacked && n > 1 {
@@ -213,11 +216,7 @@ func hline(y, x0, x1 float64) (*plotter.Line, error) {
 }
 
 func (l *Lines) plot() (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = l.Title
-	p.X.Label.Text = l.XLabel
-	p.Y.Label.Text = l.YLabel
-	p.Add(plotter.NewGrid())
+	p := newPlot(l.Title, l.XLabel, l.YLabel)
 	top := 0.0
 	for i, s := range l.Series {
 		if len(s.Values) != len(l.X) {
@@ -324,11 +323,7 @@ type XYSeries struct {
 }
 
 func (l *XYLines) plot() (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = l.Title
-	p.X.Label.Text = l.XLabel
-	p.Y.Label.Text = l.YLabel
-	p.Add(plotter.NewGrid())
+	p := newPlot(l.Title, l.XLabel, l.YLabel)
 	top, right := 0.0, 0.0
 	for i, s := range l.Series {
 		if len(s.X) != len(s.Y) {

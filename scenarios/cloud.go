@@ -447,12 +447,7 @@ func (l *loader) cloud(sc *Scenario, doc map[string]any) {
 	var images []string
 	for i, im := range c.Images {
 		k := fmt.Sprintf("cloud.image[%d]", i)
-		if im.Name == "" {
-			l.errorf(k+".name", "an image needs a name")
-		} else if slices.Contains(images, im.Name) {
-			l.errorf(k+".name", "duplicate name %q", im.Name)
-		}
-		images = append(images, im.Name)
+		images = l.uniqueName(k, im.Name, images)
 		if math.IsNaN(im.SizeGiB) || im.SizeGiB <= 0 || im.SizeGiB > 1<<20 {
 			l.errorf(k+".size_gib", "must be in (0, 1048576], got %v", im.SizeGiB)
 		}
@@ -474,10 +469,7 @@ func (l *loader) cloud(sc *Scenario, doc map[string]any) {
 	owner := map[string]int{}
 	for i, cl := range c.Clusters {
 		k := fmt.Sprintf("cloud.cluster[%d]", i)
-		if slices.Contains(clusterNames, cl.Name) {
-			l.errorf(k+".name", "duplicate name %q", cl.Name)
-		}
-		clusterNames = append(clusterNames, cl.Name)
+		clusterNames = l.uniqueName(k, cl.Name, clusterNames)
 		enum(k+".policy", cl.Policy, CCPolicies)
 		pos(k+".uplink_gbps", cl.UplinkGbps)
 		if len(cl.HostGroups) == 0 {
@@ -562,6 +554,17 @@ func (l *loader) cloud(sc *Scenario, doc map[string]any) {
 	}
 }
 
+// uniqueName checks the name of the array entry at key (it has one, not
+// taken by an earlier entry) and returns the names so far.
+func (l *loader) uniqueName(key, name string, seen []string) []string {
+	if name == "" {
+		l.errorf(key+".name", "needs a name")
+	} else if slices.Contains(seen, name) {
+		l.errorf(key+".name", "duplicate name %q", name)
+	}
+	return append(seen, name)
+}
+
 // dist checks a time distribution at key.
 func (l *loader) dist(key string, d *Dist) {
 	if !slices.Contains(DistNames, d.Dist) {
@@ -626,12 +629,7 @@ func (l *loader) cloudStudy(sc *Scenario) {
 	var names []string
 	for i, v := range st.Variants {
 		k := fmt.Sprintf("study.variant[%d]", i)
-		if v.Name == "" {
-			l.errorf(k+".name", "a variant needs a name")
-		} else if slices.Contains(names, v.Name) {
-			l.errorf(k+".name", "duplicate name %q", v.Name)
-		}
-		names = append(names, v.Name)
+		names = l.uniqueName(k, v.Name, names)
 		for j, s := range v.Set {
 			if key, _, ok := strings.Cut(s, "="); !ok || strings.TrimSpace(key) == "" {
 				l.errorf(fmt.Sprintf("%s.set[%d]", k, j), "want key=value, got %q", s)

@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
@@ -85,15 +84,7 @@ func TestCloudBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadBytes("c.toml", []byte(tc.src), Options{})
-			var ie *InputError
-			if !errors.As(err, &ie) {
-				t.Fatalf("want an *InputError, got %v", err)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error\n%v\nlacks %q", err, w)
-				}
-			}
+			wantProblems(t, err, tc.want...)
 		})
 	}
 }

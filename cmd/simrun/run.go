@@ -139,9 +139,10 @@ func runStudy(sc *scenarios.Scenario, rec *results.Recorder, dir string, quiet b
 	if quiet {
 		return nil
 	}
-	if len(rec.Comparison) > 0 {
-		fmt.Fprintf(stdout, "%s (seed %d): consolidation study, %d policies\n\n", sc.Name, sc.Seed, len(rec.Comparison))
-		if err := results.WriteComparisonMarkdown(stdout, rec.Comparison); err != nil {
+	// A comparison's table, its warnings and its files.
+	table := func(what string, write func(io.Writer) error) error {
+		fmt.Fprintf(stdout, "%s (seed %d): %s\n\n", sc.Name, sc.Seed, what)
+		if err := write(stdout); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout)
@@ -151,17 +152,13 @@ func runStudy(sc *scenarios.Scenario, rec *results.Recorder, dir string, quiet b
 		fmt.Fprintf(stdout, "  results in %s: %s\n", dir, strings.Join(append(files, "scenario.toml"), ", "))
 		return nil
 	}
+	if len(rec.Comparison) > 0 {
+		return table(fmt.Sprintf("consolidation study, %d policies", len(rec.Comparison)),
+			func(w io.Writer) error { return results.WriteComparisonMarkdown(w, rec.Comparison) })
+	}
 	if len(rec.CloudRows) > 0 {
-		fmt.Fprintf(stdout, "%s (seed %d): control-plane study, %d variants\n\n", sc.Name, sc.Seed, len(rec.CloudRows))
-		if err := results.WriteCloudMarkdown(stdout, rec.CloudRows); err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout)
-		for _, warn := range rec.Summary.Warnings {
-			fmt.Fprintf(stdout, "  warning: %s\n", warn)
-		}
-		fmt.Fprintf(stdout, "  results in %s: %s\n", dir, strings.Join(append(files, "scenario.toml"), ", "))
-		return nil
+		return table(fmt.Sprintf("control-plane study, %d variants", len(rec.CloudRows)),
+			func(w io.Writer) error { return results.WriteCloudMarkdown(w, rec.CloudRows) })
 	}
 	if len(rec.Memory) > 0 {
 		fmt.Fprintf(stdout, "%s (seed %d): memory study, %d hosts (means after the %v warm-up)\n\n", sc.Name, sc.Seed, len(rec.Memory), sc.Study.Warmup)

@@ -18,13 +18,19 @@ func (cp *ControlPlane) pollRound(ci int32) {
 	k := &cp.clusters[ci]
 	for _, h := range k.nodes {
 		n := &cp.nodes[h]
-		if n.poll.inFlight || n.vstate == nodeAsleep || (cp.deduct && n.pending > 0) {
-			continue
-		}
-		n.poll.inFlight, n.poll.step = true, 0
-		cp.send(linkCCNC, n.poll.fn)
+		cp.startPoll(&n.poll, linkCCNC, n.vstate == nodeAsleep || (cp.deduct && n.pending > 0))
 	}
 	cp.s.After(cp.cfg.PollPeriod.Time, k.timer)
+}
+
+// startPoll sends a poll over link unless one is in flight or skip says
+// not to.
+func (cp *ControlPlane) startPoll(p *poller, link int, skip bool) {
+	if p.inFlight || skip {
+		return
+	}
+	p.inFlight, p.step = true, 0
+	cp.send(link, p.fn)
 }
 
 func (cp *ControlPlane) pollStep(h int32) {
@@ -93,11 +99,7 @@ func (cp *ControlPlane) clcRound() {
 	}
 	for ci := range cp.clusters {
 		k := &cp.clusters[ci]
-		if k.clc.inFlight || (cp.deduct && k.pending > 0) {
-			continue
-		}
-		k.clc.inFlight, k.clc.step = true, 0
-		cp.send(linkCLCCC, k.clc.fn)
+		cp.startPoll(&k.clc, linkCLCCC, cp.deduct && k.pending > 0)
 	}
 	cp.s.After(cp.cfg.CLCPollPeriod.Time, cp.clcTimer)
 }

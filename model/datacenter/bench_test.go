@@ -25,23 +25,30 @@ func BenchmarkCloudSimScale(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.ReportAllocs()
-			var events uint64
-			for b.Loop() {
-				rec := &results.Recorder{}
-				m, err := New(sc, rec)
-				if err != nil {
-					b.Fatal(err)
-				}
-				m.Run()
-				if rec.Summary.CloudletsFinished != sz.c {
-					b.Fatalf("%d of %d cloudlets finished", rec.Summary.CloudletsFinished, sz.c)
-				}
-				events = rec.Summary.Events
+			rec := benchRuns(b, sc)
+			if rec.Summary.CloudletsFinished != sz.c {
+				b.Fatalf("%d of %d cloudlets finished", rec.Summary.CloudletsFinished, sz.c)
 			}
-			b.ReportMetric(float64(events), "events/run")
 		})
 	}
+}
+
+// benchRuns runs sc once per iteration, reporting allocations and the
+// events of a run, and returns the last run's records.
+func benchRuns(b *testing.B, sc *scenarios.Scenario) *results.Recorder {
+	b.Helper()
+	b.ReportAllocs()
+	var rec *results.Recorder
+	for b.Loop() {
+		rec = &results.Recorder{}
+		m, err := New(sc, rec)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.Run()
+	}
+	b.ReportMetric(float64(rec.Summary.Events), "events/run")
+	return rec
 }
 
 // BenchmarkQuickstart runs the embedded quickstart scenario (with sampling).
@@ -117,18 +124,7 @@ func BenchmarkEucaDay(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.ReportAllocs()
-			var events uint64
-			for b.Loop() {
-				rec := &results.Recorder{}
-				m, err := New(sc, rec)
-				if err != nil {
-					b.Fatal(err)
-				}
-				m.Run()
-				events = rec.Summary.Events
-			}
-			b.ReportMetric(float64(events), "events/run")
+			benchRuns(b, sc)
 		})
 	}
 	b.Run("study", func(b *testing.B) {
