@@ -17,31 +17,24 @@
 //     metrics (unmet_demand_mi, demanded_work_mi, unmet_demand_fraction,
 //     mean_power_w, cloudlets_unfinished); warnings. NaN or infinite values
 //     are written as 0 with a warning naming the field.
-//
 //   - vm_outcomes.csv — VMOutcome, one row per VM: vm, group, vcpus, ram_mib,
 //     state (finished, rejected, running, booting, requested), host (−1 if
 //     never placed), requested_s, placed_s, running_s, ended_s (−1 when not
 //     reached), work_mi, reason.
-//
 //   - cloudlets.csv — CloudletRecord: cloudlet, group, vm, length_mi,
 //     submit_s, start_s, finish_s (−1 when not reached), state (finished,
 //     unfinished, rejected).
-//
 //   - hosts.csv — HostSample per host per sampling instant: time_s, host,
 //     group, state (on/off), vms, demand_mips, alloc_mips, util (0..1),
 //     power_w.
-//
 //   - vms.csv — VMSample per placed VM per instant: time_s, vm, group, host,
 //     state, demand_mips, alloc_mips.
-//
 //   - datacenter.csv — DatacenterSample per instant: time_s, active_hosts (on
 //     and holding a VM), on_hosts, running_vms, demand_mips, alloc_mips, util
 //     (alloc over the capacity of hosts that are on), power_w.
-//
 //   - utilization, power and active_hosts as .png and .svg, drawn from
 //     datacenter.csv; time in hours for runs longer than two hours, else
 //     minutes.
-//
 //   - consolidation.csv — ConsolidationSample per consolidation decision:
 //     time_s, active_hosts, on_hosts, overloaded_hosts (flagged by the
 //     detector), saturated_hosts (demand above capacity), migrations
@@ -49,7 +42,6 @@
 //     (selected VMs that found no host), power_w, energy_kwh (so far);
 //     consolidation.png/.svg draws active and overloaded hosts and the
 //     migrations decided.
-//
 //   - A consolidation study: comparison.csv (ComparisonRow per policy:
 //     policy, energy_kwh, slav, slatah, pdm, esv, sla_violation,
 //     migrations, host_shutdowns, mean_active_hosts,
@@ -59,7 +51,6 @@
 //     selection policies, colour by detector, shape by selection; the
 //     baselines' energy in the title), energy, slav and migrations (bars),
 //     active_hosts_by_policy (lines for study.highlight).
-//
 //   - A memory study: memory.csv (MemoryRow per mechanism set and ratio:
 //     guests, MiB given back by sharing, ballooning, compression and
 //     swapping, free memory, mean and worst slowdown, fault rates, blocked
@@ -69,7 +60,6 @@
 //     memory_reclaimed (stacked bars), memory_slowdown (lines over the
 //     ratio, or bars per set) and memory_over_time (slowdown over time per
 //     set, when several are compared).
-//
 //   - A run through the control plane ([cloud]): launches.csv
 //     (LaunchRecord per launch: vm, group, image, cluster, host, outcome
 //     (running, rejected, pending), requested_s, ended_s, latency_s,
@@ -86,7 +76,6 @@
 //     control-plane service and messages, waiting for a wake-up, image
 //     transfer, disk, boot, network), launches (requested and running,
 //     cumulative), walrus_throughput and node_states.
-//
 //   - A cloud study: cloud.csv (CloudRow per variant: variant, launches,
 //     running, rejected, mean, p50, p95 and p99 latency, refusals,
 //     cluster_retries, cache_hit_rate, walrus_gib, launches_per_s,
