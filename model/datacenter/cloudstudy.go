@@ -2,6 +2,8 @@ package datacenter
 
 import (
 	"fmt"
+	"strings"
+	"unicode"
 
 	"github.com/simrun/simrun/results"
 	"github.com/simrun/simrun/scenarios"
@@ -38,6 +40,15 @@ func cloudStudy(sc *scenarios.Scenario, rec *results.Recorder) error {
 	rec.CloudRows = rows
 	s := &rec.Summary
 	s.Metrics["variants"] = float64(len(rows))
+	// Each variant's headline figures, for sweeps over the study.
+	for _, r := range rows {
+		k := metricName(r.Variant) + "."
+		for name, v := range map[string]float64{"mean_launch_latency_s": r.MeanS, "p50_launch_latency_s": r.P50S,
+			"p95_launch_latency_s": r.P95S, "p99_launch_latency_s": r.P99S, "launches_rejected": float64(r.Rejected),
+			"nc_refusals": float64(r.Refusals), "energy_kwh": r.EnergyKWh, "cache_hit_rate": r.CacheHitRate} {
+			s.Metrics[k+name] = v
+		}
+	}
 	for i, w := range warns {
 		for _, x := range w {
 			s.Warnings = append(s.Warnings, vs[i].Name+": "+x)
@@ -59,4 +70,21 @@ func cloudRow(name string, r *results.Recorder) results.CloudRow {
 		NCWaitMeanS: m["nc_wait_mean_s"]}
 	row.Latencies, row.StageMeans = results.LaunchStats(r.Launches, "")
 	return row
+}
+
+// metricName turns a variant's name into a metric name: letters, digits
+// and underscores ("cold, 32" → "cold_32").
+func metricName(v string) string {
+	var b strings.Builder
+	under := false
+	for _, r := range strings.ToLower(v) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+			under = false
+		} else if !under && b.Len() > 0 {
+			b.WriteByte('_')
+			under = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "_")
 }
