@@ -220,25 +220,37 @@ func cloudCharts(r *Recorder, title string) []namedChart {
 	}
 	slices.Sort(req)
 	slices.Sort(run)
-	ll := &XYLines{Title: title + "launches over time", XLabel: "time (s)", YLabel: "launches (cumulative)", Steps: true}
+	// Time in hours for runs longer than two hours, as the other charts.
+	div, unit := 1.0, "time (s)"
+	if end := max(req[len(req)-1], r.Summary.SimulatedS); end > 2*3600 {
+		div, unit = 3600, "time (h)"
+	}
+	for i := range req {
+		req[i] /= div
+	}
+	for i := range run {
+		run[i] /= div
+	}
+	ll := &XYLines{Title: title + "launches over time", XLabel: unit, YLabel: "launches (cumulative)", Steps: true}
 	ll.Series = append(ll.Series, cumulative("requested", req), cumulative("running", run))
 	out = append(out, namedChart{"launches", ll})
 	if len(r.Walrus) >= 2 {
-		w := &XYLines{Title: title + "Walrus throughput", XLabel: "time (s)", YLabel: "MiB/s", Steps: true}
+		w := &XYLines{Title: title + "Walrus throughput", XLabel: unit, YLabel: "MiB/s", Steps: true}
 		s := XYSeries{Label: "Walrus out"}
 		for _, p := range r.Walrus {
-			s.X, s.Y = append(s.X, p.TimeS), append(s.Y, p.MiBps)
+			s.X, s.Y = append(s.X, p.TimeS/div), append(s.Y, p.MiBps)
 		}
 		w.Series = []XYSeries{s}
 		out = append(out, namedChart{"walrus_throughput", w})
 	}
 	if len(r.Nodes) >= 2 {
-		n := &XYLines{Title: title + "nodes by power state", XLabel: "time (s)", YLabel: "nodes", Steps: true}
+		n := &XYLines{Title: title + "nodes by power state", XLabel: unit, YLabel: "nodes", Steps: true}
 		up, wk, sl := XYSeries{Label: "up"}, XYSeries{Label: "waking"}, XYSeries{Label: "asleep"}
 		for _, p := range r.Nodes {
-			up.X, up.Y = append(up.X, p.TimeS), append(up.Y, float64(p.Up))
-			wk.X, wk.Y = append(wk.X, p.TimeS), append(wk.Y, float64(p.Waking))
-			sl.X, sl.Y = append(sl.X, p.TimeS), append(sl.Y, float64(p.Asleep))
+			t := p.TimeS / div
+			up.X, up.Y = append(up.X, t), append(up.Y, float64(p.Up))
+			wk.X, wk.Y = append(wk.X, t), append(wk.Y, float64(p.Waking))
+			sl.X, sl.Y = append(sl.X, t), append(sl.Y, float64(p.Asleep))
 		}
 		n.Series = []XYSeries{up, wk, sl}
 		out = append(out, namedChart{"node_states", n})

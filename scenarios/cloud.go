@@ -193,7 +193,10 @@ type Arrival struct {
 	// process whose rate follows the day: mean 1/interarrival, times
 	// 1 + Amplitude·cos(2π(t − PeakAt)/Period)) or "trace" (request times
 	// in seconds, one per line of the file Trace, from submit_at).
-	Process   string   `toml:"process"`
+	Process string `toml:"process"`
+	// Until stops the requests at this time: the group's count is then
+	// the most it requests (default 0: every one of its count).
+	Until     Duration `toml:"until"`
 	Size      int      `toml:"size"`
 	Amplitude float64  `toml:"amplitude"`
 	PeakAt    Duration `toml:"peak_at"`

@@ -186,8 +186,19 @@ func (cp *ControlPlane) Finish(end sim.Time, m map[string]float64, rec *results.
 		attempts += int(r.attempts)
 		rec.Launches = append(rec.Launches, rr)
 	}
+	// The series hold their last value up to the end of the run.
 	rec.Walrus = slices.Clone(st.walrusSeries)
+	if n := len(rec.Walrus); n > 0 && rec.Walrus[n-1].TimeS < sim.Seconds(end) {
+		last := rec.Walrus[n-1]
+		last.TimeS = sim.Seconds(end)
+		rec.Walrus = append(rec.Walrus, last)
+	}
 	rec.Nodes = slices.Clone(st.nodeSeries)
+	if n := len(rec.Nodes); n > 0 && rec.Nodes[n-1].TimeS < sim.Seconds(end) {
+		last := rec.Nodes[n-1]
+		last.TimeS = sim.Seconds(end)
+		rec.Nodes = append(rec.Nodes, last)
+	}
 
 	m["launches"] = float64(st.requested)
 	m["launches_running"] = float64(running)

@@ -113,7 +113,7 @@ func BenchmarkPlanetLabCompare(b *testing.B) {
 }
 
 // BenchmarkEucaDay runs a day of the euca-day scenario through the control
-// plane under each node scheduler (40 nodes, about 1180 launches, polls
+// plane under each node scheduler (40 nodes, 1291 launches, polls
 // every 6 s; no file writing), and the whole three-variant study.
 //
 //	go test -run '^$' -bench EucaDay -benchmem -count 6 ./model/datacenter/

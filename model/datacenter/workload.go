@@ -2,6 +2,7 @@ package datacenter
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/simrun/simrun/model/vm"
 	"github.com/simrun/simrun/scenarios"
@@ -9,8 +10,9 @@ import (
 )
 
 // groupWorkload is when vm_group gi's VMs are requested (its arrival
-// process, from the stream "arrivals/<group>") and, when the group draws
-// them, their lifetimes (stream "lifetime/<group>"; nil otherwise).
+// process, from the stream "arrivals/<group>", stopped at arrival.until
+// when set) and, when the group draws them, their lifetimes (stream
+// "lifetime/<group>"; nil otherwise).
 func (m *Model) groupWorkload(gi int, g *scenarios.VMGroup) ([]sim.Time, []sim.Time, error) {
 	a := g.Arrival
 	arr := vm.Arrivals{Process: a.Process, Start: g.SubmitAt.Time, Mean: g.Interarrival.Time, Size: a.Size,
@@ -34,6 +36,10 @@ func (m *Model) groupWorkload(gi int, g *scenarios.VMGroup) ([]sim.Time, []sim.T
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: vm_group[%d].arrival: %w", m.sc.File, gi, err)
 	}
+	if until := a.Until.Time; until > 0 {
+		n, _ := slices.BinarySearch(times, until+1) // the requests at or before until
+		times = times[:n]
+	}
 	d := g.LifetimeDist
 	if d.Dist == "" {
 		return times, nil, nil
@@ -42,7 +48,7 @@ func (m *Model) groupWorkload(gi int, g *scenarios.VMGroup) ([]sim.Time, []sim.T
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: vm_group[%d].lifetime_dist: %w", m.sc.File, gi, err)
 	}
-	lt := make([]sim.Time, g.Count)
+	lt := make([]sim.Time, len(times))
 	for i := range lt {
 		// A drawn lifetime of zero would mean "forever": at least 1 ns.
 		lt[i] = max(s.Draw(), 1)
