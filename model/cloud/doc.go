@@ -156,8 +156,9 @@
 // own round robin skips only nodes marked down, and never needs to wake
 // one: only POWERSAVE puts nodes to sleep); Walrus serves images without
 // decrypting bundles; nodes do not fail; a request launches one instance.
-// With [cloud], a vm_group's boot_time is not used (the NC's pipeline
-// replaces it) and a binary-translation cache's warm-up is not charged.
+// With [cloud], a vm_group's boot_time is refused (the NC's pipeline is
+// the instance's start) and a binary-translation cache's warm-up is not
+// charged.
 //
 // # Metrics (summary.json)
 //

@@ -266,3 +266,33 @@ sample_interval = "1m"
 		t.Errorf("energy %v kWh, want %v", rec.Summary.EnergyKWh, want)
 	}
 }
+
+// arrival.until stops the requests: VMs every 10 minutes from 0 until
+// 35 minutes are 4 (at 0, 10, 20 and 30 min), whatever the count.
+func TestArrivalsUntil(t *testing.T) {
+	src := `
+duration = "2h"
+[[host_group]]
+count = 1
+cores = 8
+mips_per_core = 2500
+ram_gib = 16
+[[vm_group]]
+count = 50
+vcpus = 1
+mips = 1000
+ram_gib = 1
+interarrival = "10m"
+lifetime = "5m"
+arrival = { until = "35m" }
+`
+	m, rec := run(t, loadText(t, "u.toml", src))
+	if len(m.vms) != 4 || rec.Summary.VMsRequested != 4 || rec.Summary.VMsFinished != 4 || len(rec.Summary.Warnings) != 0 {
+		t.Fatalf("%d VMs, %d requested, %d finished, warnings %v", len(m.vms), rec.Summary.VMsRequested, rec.Summary.VMsFinished, rec.Summary.Warnings)
+	}
+	for i, v := range m.vms {
+		if v.Requested != sim.Time(i)*10*sim.Minute {
+			t.Errorf("VM %d requested at %v", i, v.Requested)
+		}
+	}
+}
