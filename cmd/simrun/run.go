@@ -139,9 +139,9 @@ func runStudy(sc *scenarios.Scenario, rec *results.Recorder, dir string, quiet b
 	if quiet {
 		return nil
 	}
-	// A comparison's table, its warnings and its files.
-	table := func(what string, write func(io.Writer) error) error {
-		fmt.Fprintf(stdout, "%s (seed %d): %s\n\n", sc.Name, sc.Seed, what)
+	// A table of runs, its warnings and the files.
+	table := func(head string, write func(io.Writer) error) error {
+		fmt.Fprintf(stdout, "%s (seed %d): %s\n\n", sc.Name, sc.Seed, head)
 		if err := write(stdout); err != nil {
 			return err
 		}

@@ -2,7 +2,9 @@ package datacenter
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/simrun/simrun/results"
 	"github.com/simrun/simrun/scenarios"
@@ -17,11 +19,27 @@ import (
 func compareStudy(sc *scenarios.Scenario, rec *results.Recorder) error {
 	pols := sc.Study.Policies
 	recs := make([]*results.Recorder, len(pols))
-	if i, err := inParallel(len(pols), func(i int) (err error) {
-		recs[i], err = runPolicy(sc, pols[i])
-		return err
-	}); err != nil {
-		return fmt.Errorf("study.policies[%d] (%s): %w", i, pols[i], err)
+	errs := make([]error, len(pols))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(pols)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				recs[i], errs[i] = runPolicy(sc, pols[i])
+			}
+		}()
+	}
+	for i := range pols {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return fmt.Errorf("study.policies[%d] (%s): %w", i, pols[i], err)
+		}
 	}
 	s := &rec.Summary
 	s.Metrics["policies"] = float64(len(pols))

@@ -3,7 +3,9 @@ package datacenter
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/simrun/simrun/model/mem"
 	"github.com/simrun/simrun/results"
@@ -191,11 +193,22 @@ func memoryStudy(sc *scenarios.Scenario, rec *results.Recorder) error {
 	}
 	rows := make([]results.MemoryRow, len(jobs))
 	series := make([][]results.MemorySample, len(jobs))
-	if _, err := inParallel(len(jobs), func(i int) (err error) {
-		rows[i], series[i], err = memoryPoint(sc, jobs[i].set, jobs[i].ratio, sc.Seed)
-		return err
-	}); err != nil {
-		return err
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, j := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			rows[i], series[i], errs[i] = memoryPoint(sc, j.set, j.ratio, sc.Seed)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
 	}
 	rec.Memory = rows
 	for _, s := range series {

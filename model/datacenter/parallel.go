@@ -8,7 +8,8 @@ import (
 // inParallel runs f(0) … f(n−1), as many at once as GOMAXPROCS allows, and
 // returns the lowest index whose call failed and its error (−1, nil when
 // none did). Each call writes its own results (by index), so what a study
-// records never depends on the scheduling.
+// records never depends on the scheduling. (The cloud study's; the
+// consolidation and memory studies keep their own loops here.)
 func inParallel(n int, f func(i int) error) (int, error) {
 	errs := make([]error, n)
 	work := make(chan int)
