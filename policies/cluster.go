@@ -183,3 +183,18 @@ func (c *Cluster) update(i int) {
 		c.pull(n)
 	}
 }
+
+// Report overwrites host i's allocation with what the host itself reported
+// (a Cluster Controller's view refreshed by a poll): vCPUs, RAM and disk in
+// use and its number of VMs.
+func (c *Cluster) Report(i int, vcpus int, ramMiB, diskMiB, bwMbps float64, vms int) {
+	h := &c.hosts[i]
+	if h.UsedVCPUs == vcpus && h.UsedRAMMiB == ramMiB && h.UsedDiskMiB == diskMiB && h.UsedBWMbps == bwMbps && h.NumVMs == vms {
+		return // nothing changed: the segment tree stands
+	}
+	h.UsedVCPUs, h.UsedRAMMiB, h.UsedDiskMiB, h.UsedBWMbps, h.NumVMs = vcpus, ramMiB, diskMiB, bwMbps, vms
+	c.update(i)
+}
+
+// SetDown marks host i down (the Eucalyptus placers skip it) or up.
+func (c *Cluster) SetDown(i int, down bool) { c.hosts[i].Down = down }

@@ -37,13 +37,24 @@
 //     to (x − min)/(max − min) (all equal → 0) and scaled by
 //     ram_weight_multiplier and cpu_weight_multiplier (default 1.0). Positive
 //     multipliers spread load; negative ones stack it.
-//   - euca-greedy and euca-roundrobin: the Eucalyptus Cluster Controller's
-//     GREEDY and ROUNDROBIN node schedulers (Nurmi et al., "The Eucalyptus
-//     Open-source Cloud-computing System", CCGRID 2009; Eucalyptus
-//     administration guide): the first node, in index order or starting
-//     after the node chosen last, that is awake and has free cores, memory
-//     and disk, with no overcommit; a sleeping node is woken only when no
-//     awake node fits.
+//   - euca-greedy, euca-roundrobin and euca-powersave: the Eucalyptus
+//     Cluster Controller's GREEDY, ROUNDROBIN and POWERSAVE node schedulers
+//     (Nurmi et al., "The Eucalyptus Open-source Cloud-computing System",
+//     CCGRID 2009; Eucalyptus's cluster/handlers.c and eucalyptus.conf):
+//     the first node, in index order or starting after the node chosen
+//     last, that is awake (up or waking) and has free cores, memory and
+//     disk, with no overcommit; a sleeping node is woken only when no awake
+//     node fits; a node marked down (HostState.Down: it refused a launch)
+//     is never chosen. POWERSAVE places as GREEDY and switches a node off
+//     once it has been idle for longer than its threshold (at least 300 s,
+//     Eucalyptus's minimum POWER_IDLETHRESH; argument idle_threshold_s).
+//     In the control plane (model/cloud) the Cluster Controller checks
+//     idleness at its polls and a woken node takes its wake time; in a
+//     datacenter run without [cloud] a host switches off exactly at the
+//     threshold and wakes at once.
+//   - Cluster choice at the Cloud Controller is a ZoneChooser over the
+//     clusters' free slots for the instance type: first-fit, round-robin
+//     or most-free.
 //   - pabfd: power-aware best fit decreasing (Beloglazov & Buyya, CCPE 24(13),
 //     2012, Algorithm 1): sort the batch by decreasing CPU demand and give
 //     each VM to the host whose power increases least,

@@ -30,6 +30,8 @@ type (
 	MIPSFilter struct{}
 	// OnFilter rejects hosts that are switched off.
 	OnFilter struct{}
+	// DownFilter rejects hosts marked down (HostState.Down).
+	DownFilter struct{}
 )
 
 func (CoreFilter) Name() string { return "cores" }
@@ -51,9 +53,18 @@ func (MIPSFilter) Filter(h *HostState, r *Request) (bool, string) {
 func (OnFilter) Name() string                                   { return "on" }
 func (OnFilter) Filter(h *HostState, _ *Request) (bool, string) { return h.On, "host is off" }
 
+func (DownFilter) Name() string { return "down" }
+func (DownFilter) Filter(h *HostState, _ *Request) (bool, string) {
+	return !h.Down, "down (refused a launch; awaiting its next report)"
+}
+
 // strict is the filter set of the simple heuristics: room for cores, RAM and
 // disk under the ratios, and cores at least as fast as the vCPUs.
 var strict = []Filter{CoreFilter{}, RAMFilter{}, DiskFilter{}, MIPSFilter{}}
+
+// eucaFilters are the Eucalyptus node schedulers': the strict filters, and
+// never a node marked down.
+var eucaFilters = []Filter{DownFilter{}, CoreFilter{}, RAMFilter{}, DiskFilter{}, MIPSFilter{}}
 
 // passes runs filters in order and returns the first rejection's reason.
 func passes(fs []Filter, h *HostState, r *Request) (bool, string) {

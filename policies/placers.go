@@ -172,8 +172,9 @@ func scanFrom(c *Cluster, fs []Filter, r *Request, start int, onFirst bool) int 
 }
 
 // Greedy is Eucalyptus's GREEDY: the first node in index order that is on
-// and has free cores, memory and disk, with no overcommit; when none does,
-// the first sleeping node that fits, which is woken.
+// (up, or waking) and has free cores, memory and disk, with no overcommit;
+// when none does, the first sleeping node that fits, which is woken. A
+// node marked down is never chosen.
 type Greedy struct{}
 
 // Name implements Placer.
@@ -181,7 +182,7 @@ func (Greedy) Name() string { return "euca-greedy" }
 
 // Place implements Placer.
 func (Greedy) Place(c *Cluster, reqs []Request) []Decision {
-	return placeEach(c, reqs, strict, func(r *Request) int { return scanFrom(c, strict, r, 0, true) })
+	return placeEach(c, reqs, eucaFilters, func(r *Request) int { return scanFrom(c, eucaFilters, r, 0, true) })
 }
 
 // OpenStack is Nova's FilterScheduler: CoreFilter, RamFilter and DiskFilter

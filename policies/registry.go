@@ -58,7 +58,11 @@ func registry() map[string]entry {
 		"euca-greedy": {"Eucalyptus GREEDY: the first awake node with free cores, memory and disk (no overcommit); else wake the first sleeping one that fits",
 			func(*args) Placer { return Greedy{} }},
 		"euca-roundrobin": {"Eucalyptus ROUNDROBIN: as GREEDY, starting after the node chosen last time",
-			func(*args) Placer { return &RoundRobin{name: "euca-roundrobin", fs: strict, onFst: true} }},
+			func(*args) Placer { return NewEucaRoundRobin() }},
+		"euca-powersave": {"Eucalyptus POWERSAVE: places as GREEDY; a node idle for longer than idle_threshold_s (default and minimum 300) is switched off, and woken when a VM needs it",
+			func(a *args) Placer {
+				return &PowerSave{IdleThreshold: secondsArg(a, "idle_threshold_s", 300, 300)}
+			}},
 		"mem-aware": {"filters and scorers on actual memory (host models with [memory] enabled): refuse hosts worse than max_state (soft) or whose working sets would exceed working_set_fit (1.0) of their memory; then first fit, or weigh low pressure (pressure_weight, 0) and packing (pack_weight, 0); admission = \"sharing\" books RAM less the expected page sharing",
 			newMemAware},
 		"pabfd": {"power-aware best fit decreasing (Beloglazov & Buyya 2012): least power increase; args max_util (1.0), wake_cost (true)",

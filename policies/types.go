@@ -41,6 +41,11 @@ type HostState struct {
 	// power-aware policies account for waking it).
 	On bool
 
+	// Down marks a host the scheduler must not use: in a Cluster
+	// Controller's cached view, a node that refused a launch until its next
+	// report (Eucalyptus marks it RESDOWN). The Eucalyptus placers skip it.
+	Down bool
+
 	// Power is the host's power model (may be nil for policies that ignore it).
 	Power PowerModel
 

@@ -93,12 +93,18 @@ type Point struct {
 	Color, Shape int
 }
 
-func (s *Scatter) plot() (*plot.Plot, error) {
+// newPlot is a plot with its title, axis labels and a grid.
+func newPlot(title, xlabel, ylabel string) *plot.Plot {
 	p := plot.New()
-	p.Title.Text = s.Title
-	p.X.Label.Text = s.XLabel
-	p.Y.Label.Text = s.YLabel
+	p.Title.Text = title
+	p.X.Label.Text = xlabel
+	p.Y.Label.Text = ylabel
 	p.Add(plotter.NewGrid())
+	return p
+}
+
+func (s *Scatter) plot() (*plot.Plot, error) {
+	p := newPlot(s.Title, s.XLabel, s.YLabel)
 	for _, pt := range s.Points {
 		sc, err := plotter.NewScatter(plotter.XYs{{X: pt.X, Y: pt.Y}})
 		if err != nil {
@@ -134,10 +140,7 @@ func size(n int) (vg.Length, vg.Length) {
 }
 
 func (b *Bars) plot() (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = b.Title
-	p.Y.Label.Text = b.YLabel
-	p.Add(plotter.NewGrid())
+	p := newPlot(b.Title, "", b.YLabel)
 	n := len(b.Series)
 	w := vg.Points(18)
 	if !b.Stacked && n > 1 {
@@ -213,11 +216,7 @@ func hline(y, x0, x1 float64) (*plotter.Line, error) {
 }
 
 func (l *Lines) plot() (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = l.Title
-	p.X.Label.Text = l.XLabel
-	p.Y.Label.Text = l.YLabel
-	p.Add(plotter.NewGrid())
+	p := newPlot(l.Title, l.XLabel, l.YLabel)
 	top := 0.0
 	for i, s := range l.Series {
 		if len(s.Values) != len(l.X) {
@@ -302,7 +301,71 @@ func (l *Lines) plot() (*plot.Plot, error) {
 	return p, nil
 }
 
-// Chart is a *Bars, a *Lines or a *Scatter.
+// XYLines is a line chart whose series have their own x values (a CDF per
+// variant, a time series). With Steps each series is a step function: a
+// value holds until the next point.
+type XYLines struct {
+	Title, XLabel, YLabel string
+	Series                []XYSeries
+	Steps                 bool
+	// YMax fixes the top of the y axis (a CDF's 1); 0 leaves room above
+	// the data for the legend. LegendRight widens the x axis and puts the
+	// legend in the room made on the right (for curves that fill the
+	// height, such as CDFs).
+	YMax        float64
+	LegendRight bool
+}
+
+// XYSeries is one series of an XYLines.
+type XYSeries struct {
+	Label string
+	X, Y  []float64
+}
+
+func (l *XYLines) plot() (*plot.Plot, error) {
+	p := newPlot(l.Title, l.XLabel, l.YLabel)
+	top, right := 0.0, 0.0
+	for i, s := range l.Series {
+		if len(s.X) != len(s.Y) {
+			return nil, fmt.Errorf("results: series %q has %d x and %d y values", s.Label, len(s.X), len(s.Y))
+		}
+		if len(s.X) == 0 {
+			continue
+		}
+		xys := make(plotter.XYs, len(s.X))
+		for k := range s.X {
+			xys[k] = plotter.XY{X: s.X[k], Y: s.Y[k]}
+			top, right = max(top, s.Y[k]), max(right, s.X[k])
+		}
+		ln, err := plotter.NewLine(xys)
+		if err != nil {
+			return nil, err
+		}
+		ln.Color = colorAt(i)
+		ln.Width = vg.Points(1.5)
+		ln.Dashes = plotutil.Dashes(i)
+		if l.Steps {
+			ln.StepStyle = plotter.PostStep
+		}
+		p.Add(ln)
+		p.Legend.Add(s.Label, ln)
+	}
+	p.Y.Min, p.X.Min = 0, 0
+	switch {
+	case l.YMax > 0:
+		p.Y.Max = l.YMax
+	case top > 0:
+		p.Y.Max = top * 1.25
+	}
+	p.Legend.Top = true
+	p.Legend.Left = !l.LegendRight
+	if l.LegendRight && right > 0 {
+		p.X.Max = right * 1.6
+	}
+	return p, nil
+}
+
+// Chart is a *Bars, a *Lines, an *XYLines or a *Scatter.
 type Chart interface{ plot() (*plot.Plot, error) }
 
 // WriteChart renders a chart to path; the format follows the extension

@@ -79,6 +79,29 @@
 //     mem_placement.md (the same as a Markdown table) and the charts
 //     mem_admitted, mem_placement_slowdown and mem_energy (lines over the
 //     ratio, one per placement) and mem_placement_reclaimed (stacked bars).
+//   - A run through the control plane ([cloud]): launches.csv
+//     (LaunchRecord per launch: vm, group, image, cluster, host, outcome
+//     (running, rejected, pending), requested_s, ended_s, latency_s,
+//     attempts (nodes it was sent to), refusals, cluster_tries, cache_hit,
+//     joined_download, waited_wake, the stage times msg_s, clc_queue_s,
+//     clc_service_s, cc_queue_s, cc_service_s, wake_s, nc_queue_s,
+//     nc_service_s, walrus_queue_s, walrus_service_s, transfer_s, disk_s,
+//     boot_s, network_s — they add up to latency_s — then terminate_s,
+//     volume_create_s, volume_attach_s (−1: none) and reason),
+//     walrus.csv (WalrusSample: time_s, mibps out of Walrus from then on),
+//     nodes.csv (NodeSample: time_s, up, waking, asleep), and the charts
+//     launch_latency_cdf (the empirical CDF, all launches and per type),
+//     launch_stages (the mean stages per type, stacked: queueing,
+//     control-plane service and messages, waiting for a wake-up, image
+//     transfer, disk, boot, network), launches (requested and running,
+//     cumulative), walrus_throughput and node_states.
+//   - A cloud study: cloud.csv (CloudRow per variant: variant, launches,
+//     running, rejected, mean, p50, p95 and p99 latency, refusals,
+//     cluster_retries, cache_hit_rate, walrus_gib, launches_per_s,
+//     energy_kwh, mean_on_hosts, wakeups, clc/cc/nc_wait_mean_s),
+//     cloud.md (the same as a Markdown table), launch_latency_cdf (one CDF
+//     per variant), launch_stages (one stacked bar per variant) and
+//     energy_vs_latency (energy against p95 latency).
 //
 // Floats are written in their shortest exact form (strconv 'g', −1), and no
 // file contains a wall-clock time, so identical runs give identical bytes.

@@ -16,6 +16,7 @@ func studyCharts(r *Recorder, title string) []namedChart {
 		title += ": "
 	}
 	out := comparisonCharts(r, title)
+	out = append(out, cloudCharts(r, title)...)
 	if len(r.Overheads) > 0 {
 		out = append(out, overheadCharts(r.Overheads, title)...)
 	}

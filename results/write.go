@@ -47,6 +47,13 @@ type Recorder struct {
 	HostMemory []HostMemorySample
 	// MemPlacement holds one row per run of a memory-placement study.
 	MemPlacement []MemPlacementRow
+	// Launches holds one record per launch through the control plane,
+	// Walrus its throughput and Nodes its nodes' power states over time;
+	// CloudRows one row per variant of a cloud study.
+	Launches  []LaunchRecord
+	Walrus    []WalrusSample
+	Nodes     []NodeSample
+	CloudRows []CloudRow
 }
 
 // WriteOptions control WriteDir.
@@ -73,6 +80,10 @@ var managedFiles = []string{
 	"host_memory.csv", "host_memory.png", "host_memory.svg", "host_memory_slowdown.png", "host_memory_slowdown.svg", "mem_placement.csv", "mem_placement.md",
 	"mem_admitted.png", "mem_admitted.svg", "mem_placement_slowdown.png", "mem_placement_slowdown.svg",
 	"mem_energy.png", "mem_energy.svg", "mem_placement_reclaimed.png", "mem_placement_reclaimed.svg",
+	"launches.csv", "walrus.csv", "nodes.csv", "cloud.csv", "cloud.md",
+	"launch_latency_cdf.png", "launch_latency_cdf.svg", "launch_stages.png", "launch_stages.svg",
+	"launches.png", "launches.svg", "walrus_throughput.png", "walrus_throughput.svg",
+	"node_states.png", "node_states.svg", "energy_vs_latency.png", "energy_vs_latency.svg",
 }
 
 // WriteDir writes the run's files into dir (created if needed) and returns
@@ -110,6 +121,11 @@ func WriteDir(dir string, r *Recorder, opt WriteOptions) ([]string, error) {
 		{"host_memory.csv", len(r.HostMemory) > 0, func(w io.Writer) error { return WriteCSV(w, r.HostMemory) }},
 		{"mem_placement.csv", len(r.MemPlacement) > 0, func(w io.Writer) error { return WriteCSV(w, r.MemPlacement) }},
 		{"mem_placement.md", len(r.MemPlacement) > 0, func(w io.Writer) error { return WriteMemPlacementMarkdown(w, r.MemPlacement) }},
+		{"launches.csv", len(r.Launches) > 0, func(w io.Writer) error { return WriteCSV(w, r.Launches) }},
+		{"walrus.csv", len(r.Walrus) > 0, func(w io.Writer) error { return WriteCSV(w, r.Walrus) }},
+		{"nodes.csv", len(r.Nodes) > 0, func(w io.Writer) error { return WriteCSV(w, r.Nodes) }},
+		{"cloud.csv", len(r.CloudRows) > 0, func(w io.Writer) error { return WriteCSV(w, r.CloudRows) }},
+		{"cloud.md", len(r.CloudRows) > 0, func(w io.Writer) error { return WriteCloudMarkdown(w, r.CloudRows) }},
 	}
 	for _, s := range steps {
 		if !s.on {

@@ -40,6 +40,8 @@ type Options struct {
 	// PowerModels are the named power tables power.model may use besides
 	// "linear" and "table".
 	PowerModels []string
+
+	nested bool // a study variant being checked: do not check its variants
 }
 
 // InputError is a scenario that cannot be run, with every problem found.

@@ -16,7 +16,7 @@ func TestEmbeddedLoad(t *testing.T) {
 		t.Fatalf("embedded: %v", infos)
 	}
 	for _, in := range infos {
-		sc, err := LoadEmbedded(in.Name, Options{PowerModels: []string{"hp-ml110-g4", "hp-ml110-g5"}})
+		sc, err := LoadEmbedded(in.Name, Options{PowerModels: []string{"hp-ml110-g4", "hp-ml110-g5", "ibm-x3550-x5670"}})
 		if err != nil {
 			t.Fatalf("%s: %v", in.Name, err)
 		}
@@ -118,20 +118,28 @@ func TestBadInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadBytes("bad.toml", []byte(tc.src), Options{})
-			var ie *InputError
-			if !errors.As(err, &ie) {
-				t.Fatalf("want an *InputError, got %v", err)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error\n%v\nlacks %q", err, w)
-				}
-			}
+			ie := wantProblems(t, err, tc.want...)
 			if tc.name == "three at once" && len(ie.Problems) != 3 {
 				t.Errorf("%d problems, want 3: %v", len(ie.Problems), err)
 			}
 		})
 	}
+}
+
+// wantProblems checks that err is an *InputError whose text has every
+// string of want.
+func wantProblems(t *testing.T, err error, want ...string) *InputError {
+	t.Helper()
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("want an *InputError, got %v", err)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error\n%v\nlacks %q", err, w)
+		}
+	}
+	return ie
 }
 
 func TestEnumAndPlacementHook(t *testing.T) {

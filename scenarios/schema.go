@@ -61,6 +61,9 @@ type Scenario struct {
 	// Sweep declares the grid `simrun sweep` runs (table "sweep"); `simrun
 	// run` ignores it.
 	Sweep Sweep `toml:"sweep"`
+	// Cloud launches the VMs through the Eucalyptus-style control plane
+	// (table "cloud"; see cloud.go).
+	Cloud Cloud `toml:"cloud"`
 
 	// Source is the scenario text as loaded (after nothing: the raw bytes).
 	Source []byte `toml:"-"`
@@ -220,6 +223,9 @@ type Study struct {
 	// compares, each a comma-separated subset of share, balloon, compress
 	// and swap (default: the memory table's mechanisms).
 	MechanismSets []string `toml:"mechanism_sets"`
+	// Variants are the runs a "cloud" study compares (array of tables
+	// "study.variant"): each is the scenario with its set overrides.
+	Variants []StudyVariant `toml:"variant"`
 }
 
 // StudyPlacement is one placement policy of a "memory-placement" study.
@@ -426,14 +432,27 @@ type VMGroup struct {
 	// SubmitAt is when the first VM of the group is requested (default 0).
 	SubmitAt Duration `toml:"submit_at"`
 	// Interarrival spaces the group's requests: VM i is requested at
-	// SubmitAt + i×Interarrival (default 0: all at SubmitAt).
+	// SubmitAt + i×Interarrival (default 0: all at SubmitAt), or is the
+	// mean gap of a random arrival process.
 	Interarrival Duration `toml:"interarrival"`
+	// Arrival is the arrival process (table "arrival"; default "fixed",
+	// the spacing above; see cloud.go).
+	Arrival Arrival `toml:"arrival"`
 	// BootTime is the time from placement to running (default 0).
 	BootTime Duration `toml:"boot_time"`
 	// Lifetime ends a running VM after this long (default 0: a VM with
 	// cloudlets ends when its last cloudlet finishes; a VM with a utilization
 	// workload runs until the scenario's Duration).
 	Lifetime Duration `toml:"lifetime"`
+	// LifetimeDist draws each VM's lifetime from a distribution (table
+	// "lifetime_dist", stream "lifetime/<group>"; its mean defaults to
+	// Lifetime).
+	LifetimeDist Dist `toml:"lifetime_dist"`
+	// Image is the [[cloud.image]] the group's instances boot (default:
+	// the first one); VolumeGiB a volume each instance creates and
+	// attaches once running (default 0: none). Both need [cloud].
+	Image     string  `toml:"image"`
+	VolumeGiB float64 `toml:"volume_gib"`
 	// CloudletScheduler shares the VM's vCPUs among its cloudlets:
 	// "time-shared" (default) or "space-shared" (FIFO, a cloudlet waits for
 	// free vCPUs).

@@ -291,6 +291,7 @@ func applyDefaults(sc *Scenario, file string, doc map[string]any) {
 		}
 	}
 	memoryLinkDefaults(sc, doc)
+	cloudDefaults(sc, doc)
 	if sc.Output.Cloudlets == nil {
 		t := true
 		sc.Output.Cloudlets = &t
@@ -480,6 +481,7 @@ func (l *loader) validate(sc *Scenario, doc map[string]any, opts Options) []erro
 	l.consolidation(sc)
 	l.memory(sc)
 	l.memoryLink(sc, opts.CheckPlacement)
+	l.cloud(sc, doc)
 	if opts.CheckPlacement != nil {
 		if err := opts.CheckPlacement(sc.Placement.Policy, sc.Placement.Args); err != nil {
 			for _, e := range flatten(err) {
@@ -493,6 +495,7 @@ func (l *loader) validate(sc *Scenario, doc map[string]any, opts Options) []erro
 		}
 	}
 	l.sizeGuard(sc)
+	l.checkVariants(sc, opts)
 	return l.errs
 }
 
@@ -764,13 +767,13 @@ func (l *loader) study(sc *Scenario, profileNames []string) {
 		}
 		return
 	}
-	kinds := []string{"overhead", "io-consolidation", "capacity", "consolidation", "memory", "memory-placement"}
+	kinds := []string{"overhead", "io-consolidation", "capacity", "consolidation", "memory", "memory-placement", "cloud"}
 	if !slices.Contains(kinds, st.Kind) {
 		l.errorf("study.kind", "unknown value %q%s (known: %s)", st.Kind, suggest.DidYouMean(st.Kind, kinds), strings.Join(kinds, ", "))
 		return
 	}
-	if st.Kind == "memory-placement" {
-		return // memoryLink checks it
+	if st.Kind == "memory-placement" || st.Kind == "cloud" {
+		return // memoryLink, or the [cloud] table's checks, check it
 	}
 	if st.Kind == "consolidation" {
 		if len(st.Policies) == 0 {

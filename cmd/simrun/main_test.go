@@ -58,6 +58,8 @@ func TestBadInputExitCodes(t *testing.T) {
 		{"bad duration", strings.Replace(okScenario, `"1h"`, `"an hour"`, 1), nil, `duration: want a duration such as "90s"`},
 		{"forever", strings.Replace(okScenario, `duration = "1h"`, "", 1), nil, "runs forever"},
 		{"bad set", okScenario, []string{"--set", "nope=1"}, `--set nope: no key "nope" here`},
+		{"cloud key", okScenario + "[cloud]\nview = \"polll\"\n[[cloud.image]]\nname = \"i\"\nsize_gib = 1\n", nil, `cloud.view: unknown value "polll" (did you mean "poll"?)`},
+		{"cloud set", okScenario + "[cloud]\n[[cloud.image]]\nname = \"i\"\nsize_gib = 1\n", []string{"--set", "cloud.clc.worker=2"}, `--set cloud.clc.worker: no key "worker" here (did you mean "workers"?)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -153,6 +155,10 @@ func TestDeterministicOutputs(t *testing.T) {
 	same("run", "planetlab", "--set", "duration=6h", "--set", "consolidation.selection=rs")
 	same("run", "planetlab-compare", "--set", "duration=3h", "--set", `study.policies=["npa","dvfs","thr-rs","iqr-mc","lr-mmt","mad-mu"]`,
 		"--set", `study.highlight=["npa","lr-mmt"]`)
+	// The control plane: a study (variants in parallel) and a run with
+	// every cloud file.
+	same("run", "euca-burst")
+	same("run", "euca-day", "--set", `study.kind=""`, "--set", "cloud.policy=powersave", "--set", "duration=8h")
 	// A different seed changes the results.
 	other := filepath.Join(dir, "seed2")
 	exec.Command(bin, "run", "quickstart", "-o", other, "--seed", "2", "--quiet").Run()

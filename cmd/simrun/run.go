@@ -160,6 +160,10 @@ func runStudy(sc *scenarios.Scenario, rec *results.Recorder, dir string, quiet b
 		return table(fmt.Sprintf("memory-placement study, %d runs of %v", len(rec.MemPlacement), sc.Duration),
 			func(w io.Writer) error { return results.WriteMemPlacementMarkdown(w, rec.MemPlacement) })
 	}
+	if len(rec.CloudRows) > 0 {
+		return table(fmt.Sprintf("control-plane study, %d variants", len(rec.CloudRows)),
+			func(w io.Writer) error { return results.WriteCloudMarkdown(w, rec.CloudRows) })
+	}
 	if len(rec.Memory) > 0 {
 		fmt.Fprintf(stdout, "%s (seed %d): memory study, %d hosts (means after the %v warm-up)\n\n", sc.Name, sc.Seed, len(rec.Memory), sc.Study.Warmup)
 		if err := results.WriteMemoryMarkdown(stdout, rec.Memory); err != nil {
@@ -223,6 +227,14 @@ func printSummary(w io.Writer, s *results.Summary, dir string, files []string) {
 		m := s.Metrics
 		fmt.Fprintf(w, "  memory: guest slowdown %.4g (worst %.3g); given back %.0f MiB (sharing %.0f, balloon %.0f, compression %.0f, swap %.0f); reclamation CPU %.3g cores\n",
 			sd, m["mem_slowdown_max"], m["mem_reclaimed_mib"], m["mem_shared_saved_mib"], m["mem_balloon_mib"], m["mem_compressed_saved_mib"], m["mem_swapped_mib"], m["mem_reclaim_cpu_cores"])
+	}
+	if m := s.Metrics; m["launches"] > 0 {
+		fmt.Fprintf(w, "  launches: %g requested, %g running, %g rejected, %g pending; latency mean %.4g s, p50 %.4g s, p95 %.4g s, p99 %.4g s\n",
+			m["launches"], m["launches_running"], m["launches_rejected"], m["launches_pending"],
+			m["mean_launch_latency_s"], m["p50_launch_latency_s"], m["p95_launch_latency_s"], m["p99_launch_latency_s"])
+		fmt.Fprintf(w, "  control plane: %g NC refusals, %g cluster retries; image cache hits %.1f %%, Walrus %.4g GiB; %g node wake-ups, %g power-downs; waits CLC %.3g s, CC %.3g s, NC %.3g s (means)\n",
+			m["nc_refusals"], m["cluster_retries"], 100*m["cache_hit_rate"], m["walrus_gib"], m["node_wakeups"], m["node_powerdowns"],
+			m["clc_wait_mean_s"], m["cc_wait_mean_s"], m["nc_wait_mean_s"])
 	}
 	for _, warn := range s.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", warn)

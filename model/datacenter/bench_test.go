@@ -25,23 +25,30 @@ func BenchmarkCloudSimScale(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.ReportAllocs()
-			var events uint64
-			for b.Loop() {
-				rec := &results.Recorder{}
-				m, err := New(sc, rec)
-				if err != nil {
-					b.Fatal(err)
-				}
-				m.Run()
-				if rec.Summary.CloudletsFinished != sz.c {
-					b.Fatalf("%d of %d cloudlets finished", rec.Summary.CloudletsFinished, sz.c)
-				}
-				events = rec.Summary.Events
+			rec := benchRuns(b, sc)
+			if rec.Summary.CloudletsFinished != sz.c {
+				b.Fatalf("%d of %d cloudlets finished", rec.Summary.CloudletsFinished, sz.c)
 			}
-			b.ReportMetric(float64(events), "events/run")
 		})
 	}
+}
+
+// benchRuns runs sc once per iteration, reporting allocations and the
+// events of a run, and returns the last run's records.
+func benchRuns(b *testing.B, sc *scenarios.Scenario) *results.Recorder {
+	b.Helper()
+	b.ReportAllocs()
+	var rec *results.Recorder
+	for b.Loop() {
+		rec = &results.Recorder{}
+		m, err := New(sc, rec)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.Run()
+	}
+	b.ReportMetric(float64(rec.Summary.Events), "events/run")
+	return rec
 }
 
 // BenchmarkQuickstart runs the embedded quickstart scenario (with sampling).
@@ -165,4 +172,32 @@ func BenchmarkQuickstartMemory(b *testing.B) {
 		stepped, total = m.MemoryEpochs()
 	}
 	b.ReportMetric(float64(stepped)/float64(total), "stepped/host-epoch")
+}
+
+// BenchmarkEucaDay runs a day of the euca-day scenario through the control
+// plane under each node scheduler (40 nodes, 1291 launches, polls
+// every 6 s; no file writing), and the whole three-variant study.
+//
+//	go test -run '^$' -bench EucaDay -benchmem -count 6 ./model/datacenter/
+func BenchmarkEucaDay(b *testing.B) {
+	for _, p := range []string{"greedy", "roundrobin", "powersave"} {
+		b.Run(p, func(b *testing.B) {
+			sc, err := scenarios.LoadEmbedded("euca-day", LoadOptions([]string{`study.kind=""`, "cloud.policy=" + p}, nil))
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchRuns(b, sc)
+		})
+	}
+	b.Run("study", func(b *testing.B) {
+		sc, err := scenarios.LoadEmbedded("euca-day", LoadOptions(nil, nil))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if err := RunStudy(sc, &results.Recorder{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -43,7 +43,7 @@ func Check(sc *scenarios.Scenario) error {
 	targeted := targetedGroups(sc)
 	if sc.Duration.Time == 0 && !IsStudy(sc) {
 		for i, g := range sc.VMGroups {
-			if g.Lifetime.Time == 0 && !targeted[g.Name] {
+			if g.Lifetime.Time == 0 && g.LifetimeDist.Dist == "" && !targeted[g.Name] {
 				bad(fmt.Sprintf("vm_group[%d]", i), "runs forever (no lifetime and no cloudlets), so the scenario needs a duration (e.g. duration = \"24h\")")
 			}
 		}
@@ -235,11 +235,19 @@ func (m *Model) build() error {
 	}
 	m.cluster = policies.NewCluster(states)
 
-	// VMs, in group order.
+	// VMs, in group order; a group whose arrivals stop (arrival.until)
+	// may request fewer than its count.
 	targeted := targetedGroups(sc)
+	type workload struct{ times, lifetimes []sim.Time }
+	work := make([]workload, len(sc.VMGroups))
 	nVMs := 0
-	for _, g := range sc.VMGroups {
-		nVMs += g.Count
+	for gi := range sc.VMGroups {
+		w := &work[gi]
+		var err error
+		if w.times, w.lifetimes, err = m.groupWorkload(gi, &sc.VMGroups[gi]); err != nil {
+			return err
+		}
+		nVMs += len(w.times)
 	}
 	m.groups = make([]group, len(sc.VMGroups))
 	m.vms = make([]vm.VM, nVMs)
@@ -256,8 +264,9 @@ func (m *Model) build() error {
 			BootTime: g.BootTime.Time, Lifetime: g.Lifetime.Time,
 			SpaceShared: g.CloudletScheduler == "space-shared",
 		}
-		gr.first, gr.n, gr.util, gr.targeted = id, g.Count, g.Utilization, targeted[g.Name]
-		for k := range g.Count {
+		count := len(work[gi].times)
+		gr.first, gr.n, gr.util, gr.targeted = id, count, g.Utilization, targeted[g.Name]
+		for k := range count {
 			m.vmGroup[id+k] = int32(gi)
 		}
 		pname := g.Profile
@@ -283,10 +292,14 @@ func (m *Model) build() error {
 		if err := m.setupUtilization(gi, gr, traces); err != nil {
 			return err
 		}
-		for k := range g.Count {
+		times, lifetimes := work[gi].times, work[gi].lifetimes
+		for k := range count {
 			v := &m.vms[id]
 			v.ID, v.Spec, v.Host, v.HostSlot = id, &gr.spec, -1, -1
-			v.Requested = g.SubmitAt.Time + sim.Time(k)*g.Interarrival.Time
+			v.Requested, v.Lifetime = times[k], gr.spec.Lifetime
+			if lifetimes != nil {
+				v.Lifetime = lifetimes[k]
+			}
 			v.Placed, v.Started, v.Ended = -1, -1, -1
 			m.clHead[id], m.clTail[id] = -1, -1
 			id++

@@ -208,9 +208,9 @@ func newConsolidator(m *Model) (*consolidator, error) {
 		c.vmMig[i] = -1
 	}
 	c.hostMigs = make([]int32, nh)
-	c.links.hostFlows = make([][]int32, nh)
-	c.links.mark = make([]uint32, nh)
-	c.links.idx = make([]int32, nh)
+	for i := range nh {
+		c.links.net.AddLink(m.hosts[i].BWMbps)
+	}
 	c.onAt = make([]sim.Time, nh)
 	c.lastMove = make([]sim.Time, nv)
 	c.work, c.pad = make([]float64, c.H), make([]float64, c.H)
@@ -959,6 +959,7 @@ func (m *Model) finishMigration(mi int32) {
 // it powers off idle.
 func (m *Model) hostEmptied(hi int) {
 	h := &m.hosts[hi]
+	m.armIdle(hi)
 	if !h.On || !h.PowerOffIdle || len(h.VMs) > 0 || h.Reserved > 0 {
 		return
 	}

@@ -3,6 +3,7 @@ package datacenter
 import (
 	"fmt"
 
+	"github.com/simrun/simrun/model/cloud"
 	"github.com/simrun/simrun/model/host"
 	"github.com/simrun/simrun/model/vm"
 	"github.com/simrun/simrun/policies"
@@ -65,6 +66,11 @@ type Model struct {
 	cons *consolidator // nil without consolidation
 	mem  *memLink      // nil unless some host simulates memory
 
+	cp      *cloud.ControlPlane // the control plane ([cloud]), or nil
+	idleOff sim.Time            // POWERSAVE without [cloud]: idle hosts off after this
+	idleFn  []func()
+	idleAt  []sim.Time
+
 	reqs    []policies.Request
 	reqVMs  []int32
 	scratch []int32
@@ -102,6 +108,9 @@ func New(sc *scenarios.Scenario, rec *results.Recorder) (*Model, error) {
 	m.activeAvg.Set(0, 0)
 	m.powerAvg.Set(0, m.power)
 
+	if err := m.buildCloud(); err != nil {
+		return nil, err
+	}
 	if len(m.arrivals) > 0 {
 		m.s.At(m.vms[m.arrivals[0]].Requested, m.arrive)
 	}
@@ -209,6 +218,12 @@ func (m *Model) arrive() {
 	if m.nextArr < len(m.arrivals) {
 		m.s.At(m.vms[m.arrivals[m.nextArr]].Requested, m.arrive)
 	}
+	if m.cp != nil { // through the control plane
+		for _, id := range m.reqVMs {
+			m.cp.Submit(int(id), m.groupOf(int(id)))
+		}
+		return
+	}
 	decisions := m.placer.Place(m.cluster, m.reqs)
 	if len(decisions) != len(m.reqs) {
 		panic(fmt.Sprintf("datacenter: placer %s returned %d decisions for %d requests", m.placer.Name(), len(decisions), len(m.reqs)))
@@ -238,6 +253,19 @@ func (m *Model) reject(v *vm.VM, reason string) {
 }
 
 func (m *Model) place(v *vm.VM, hi int) {
+	ov := m.admit(v, hi)
+	// A cold binary-translation cache is charged as start-up time.
+	if boot := v.Spec.BootTime + ov.warmup; boot > 0 {
+		v.State = vm.Booting
+		v.NextEvent = m.s.After(boot, func() { m.start(v) })
+		return
+	}
+	m.start(v)
+}
+
+// admit puts v on host hi (already booked on the cluster): the host is
+// switched on if needed and its overhead factors set.
+func (m *Model) admit(v *vm.VM, hi int) *ovFactors {
 	now := m.s.Now()
 	h := &m.hosts[hi]
 	wasActive := h.On && len(h.VMs) > 0
@@ -260,13 +288,7 @@ func (m *Model) place(v *vm.VM, hi int) {
 		m.activeHosts++
 		m.activeAvg.Set(now, float64(m.activeHosts))
 	}
-	// A cold binary-translation cache is charged as start-up time.
-	if boot := v.Spec.BootTime + ov.warmup; boot > 0 {
-		v.State = vm.Booting
-		v.NextEvent = m.s.After(boot, func() { m.start(v) })
-		return
-	}
-	m.start(v)
+	return ov
 }
 
 // ---- running ----
@@ -275,8 +297,8 @@ func (m *Model) start(v *vm.VM) {
 	now := m.s.Now()
 	v.State, v.Started = vm.Running, now
 	v.Touch(now)
-	if v.Spec.Lifetime > 0 {
-		v.EndEvent = m.s.After(v.Spec.Lifetime, func() { m.endVM(v, vm.Finished) })
+	if v.Lifetime > 0 {
+		v.EndEvent = m.s.After(v.Lifetime, func() { m.lifetimeOver(v) })
 	}
 	if v.Cloudlets == nil {
 		gr := &m.groups[m.groupOf(v.ID)]

@@ -158,6 +158,27 @@
 // enabled once per study.placements entry at every study.ratios RAM
 // allocation ratio, in parallel, and records one row per run in order.
 //
+// # The control plane (cloud.go)
+//
+// With a [cloud] section, VMs are not placed by the placement policy:
+// each request is a RunInstances through model/cloud's Eucalyptus-style
+// control plane, which books the VM on its host when the Node Controller
+// accepts it (the VM is booting), starts it when its instance is up, and,
+// at the end of its lifetime, terminates it when the NC has torn it down;
+// the Cluster Controllers' POWERSAVE policy switches hosts off and on.
+// Everything else — CPU sharing, utilization, power and energy — is the
+// model's own. A "cloud" study (cloudstudy.go) runs the scenario's
+// [[study.variant]]s, each the scenario with its set overrides, in
+// parallel, and records one row per variant. Without [cloud],
+// placement.policy = "euca-powersave" switches a host off once it has held
+// no VM for the idle threshold, and on again at once for the next VM.
+//
+// Arrival processes (workload.go): a vm_group's requests are fixed
+// (submit_at + i × interarrival), in bursts, Poisson, diurnal Poisson
+// (thinning) or read from a file of request times (model/vm's Arrivals),
+// and its lifetimes may be drawn from a distribution; random ones come from
+// the streams arrivals/<group> and lifetime/<group>.
+//
 // A consolidation study (compare.go) runs the scenario once per policy,
 // in parallel, each run with its own model and random streams, and
 // collects the rows in the listed order, so its output does not depend on

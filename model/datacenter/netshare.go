@@ -1,16 +1,17 @@
 package datacenter
 
 import (
+	"github.com/simrun/simrun/internal/maxmin"
 	"github.com/simrun/simrun/sim"
 )
 
 // Link sharing (consolidation.share_link): the migrations running at once
 // share the hosts' links as fluid flows. A migration is a flow over two
 // links, its source's and its target's, each of the host's bandwidth.
-// Rates are max-min fair (progressive filling, Bertsekas & Gallager, Data
-// Networks, 2nd ed., §6.5.2): the most crowded link's capacity is split
-// equally among its flows, those flows are fixed at that rate and their
-// share is taken off their other link, and so on. Rates are recomputed
+// Rates are max-min fair by progressive filling (internal/maxmin): the most
+// crowded link's capacity is split equally among its flows, those flows are
+// fixed at that rate and their share is taken off their other link, and so
+// on. Rates are recomputed
 // whenever a migration starts or ends, for the migrations that share a
 // link with it directly or through others; what each had left to send is
 // brought up to date first, and its end is moved to match its new rate.
@@ -24,21 +25,15 @@ import (
 // as the flow sends; then the VM stops and the rest is sent (downtime,
 // plus the resume overhead).
 
-// linkState is the consolidator's link sharing: per host the flows on its
-// link, in the order they started; the flows added by flowStart and not
-// yet shared; and reshareLinks' scratch.
+// linkState is the consolidator's link sharing: the hosts' links and the
+// migrations on them (a maxmin.Net: link h is host h's, flow mi migration
+// mi, over its source's and its target's links), the flows added by
+// flowStart and not yet shared, and reshareLinks' scratch.
 type linkState struct {
-	hostFlows    [][]int32
-	starting     []int32
-	seeds        []int
-	mark         []uint32 // per host: visited in reshareLinks epoch
-	idx          []int32  // per host: its place in hosts
-	epoch        uint32
-	hosts        []int
-	flows        []int32
-	capLeft, old []float64
-	count        []int
-	heap         []levelAt
+	net      maxmin.Net
+	starting []int32
+	seeds    []int32
+	old      []float64
 }
 
 // flow is the link-sharing state of a started migration.
@@ -50,8 +45,6 @@ type flow struct {
 	roundStart sim.Time
 	stopCopy   bool // in stop-and-copy (the VM is paused)
 	downFrom   sim.Time
-	mark       uint32 // visit mark of reshareLinks
-	frozen     bool   // scratch of reshareLinks
 	onEnd      func() // the phase-end event's action
 }
 
@@ -73,8 +66,7 @@ func (m *Model) flowStart(mi int32) {
 	mg := &c.migs[mi]
 	ram := m.vms[mg.vm].Spec.RAMMiB
 	mg.fl = flow{rem: ram, since: now, roundStart: now}
-	c.links.hostFlows[mg.src] = append(c.links.hostFlows[mg.src], mi)
-	c.links.hostFlows[mg.dst] = append(c.links.hostFlows[mg.dst], mi)
+	c.links.net.Start(mi, int32(mg.src), int32(mg.dst))
 	c.migratedMiB += ram
 	c.links.starting = append(c.links.starting, mi)
 }
@@ -90,7 +82,7 @@ func (m *Model) startFlows() {
 	}
 	seeds := c.links.seeds[:0]
 	for _, mi := range c.links.starting {
-		seeds = append(seeds, c.migs[mi].src, c.migs[mi].dst)
+		seeds = append(seeds, int32(c.migs[mi].src), int32(c.migs[mi].dst))
 	}
 	c.links.seeds = seeds
 	m.reshareLinks(seeds...)
@@ -164,31 +156,12 @@ func (m *Model) flowEnd(mi int32) {
 func (m *Model) dropFlow(mi int32) {
 	c := m.cons
 	mg := &c.migs[mi]
-	if !c.onLink(mg.src, mi) {
+	if !c.links.net.Active(mi) {
 		return
 	}
-	del := func(h int) {
-		fs := c.links.hostFlows[h]
-		for i, x := range fs {
-			if x == mi {
-				c.links.hostFlows[h] = append(fs[:i], fs[i+1:]...)
-				return
-			}
-		}
-	}
-	del(mg.src)
-	del(mg.dst)
+	c.links.net.Stop(mi)
 	mg.fl.mbps = 0
-	m.reshareLinks(mg.src, mg.dst)
-}
-
-func (c *consolidator) onLink(h int, mi int32) bool {
-	for _, x := range c.links.hostFlows[h] {
-		if x == mi {
-			return true
-		}
-	}
-	return false
+	m.reshareLinks(int32(mg.src), int32(mg.dst))
 }
 
 // scheduleFlow (re)schedules the end of migration mi's current phase at its
@@ -209,36 +182,10 @@ func (m *Model) scheduleFlow(mi int32) {
 // reshareLinks recomputes the max-min fair rates of the flows connected to
 // the given hosts through shared links, and moves the ends of those whose
 // rate changed.
-func (m *Model) reshareLinks(seed ...int) {
+func (m *Model) reshareLinks(seed ...int32) {
 	c := m.cons
 	now := m.s.Now()
-	c.links.epoch++
-	ep := c.links.epoch
-	// The connected flows, in a deterministic order: breadth first from
-	// the seeds, each host's flows in the order they started.
-	hosts, flows := c.links.hosts[:0], c.links.flows[:0]
-	visit := func(h int) {
-		if c.links.mark[h] != ep {
-			c.links.mark[h] = ep
-			c.links.idx[h] = int32(len(hosts))
-			hosts = append(hosts, h)
-		}
-	}
-	for _, h := range seed {
-		visit(h)
-	}
-	for i := 0; i < len(hosts); i++ {
-		for _, mi := range c.links.hostFlows[hosts[i]] {
-			f := &c.migs[mi].fl
-			if f.mark == ep {
-				continue
-			}
-			f.mark = ep
-			flows = append(flows, mi)
-			visit(c.migs[mi].src)
-			visit(c.migs[mi].dst)
-		}
-	}
+	flows := c.links.net.Component(seed...)
 	// Bring what each has left to send up to date.
 	old := c.links.old[:0]
 	for _, mi := range flows {
@@ -247,109 +194,15 @@ func (m *Model) reshareLinks(seed ...int) {
 			f.rem = max(0, f.rem-r*sim.Seconds(now-f.since))
 		}
 		f.since = now
-		f.frozen = false
 		old = append(old, f.mbps)
 	}
-	// Progressive filling: the link with the lowest fair level fixes its
-	// flows at that level. A link's level only rises as flows elsewhere are
-	// fixed (they are fixed at most at its level), so a heap with stale
-	// entries skipped finds the next one.
-	capLeft, count := c.links.capLeft[:0], c.links.count[:0]
-	hp := levelHeap(c.links.heap[:0])
-	for i, h := range hosts {
-		capLeft = append(capLeft, m.hosts[h].BWMbps)
-		count = append(count, len(c.links.hostFlows[h]))
-		if count[i] > 0 {
-			hp = append(hp, levelAt{capLeft[i] / float64(count[i]), int32(i)})
-		}
-	}
-	hp.init()
-	for len(hp) > 0 {
-		top := hp.pop()
-		i := top.link
-		if count[i] == 0 || top.level != capLeft[i]/float64(count[i]) {
-			continue // stale
-		}
-		fair := max(top.level, 0)
-		for _, mi := range c.links.hostFlows[hosts[i]] {
-			mg := &c.migs[mi]
-			if mg.fl.frozen {
-				continue
-			}
-			mg.fl.frozen, mg.fl.mbps = true, fair
-			for _, h := range [2]int{mg.src, mg.dst} {
-				j := c.links.idx[h]
-				capLeft[j] -= fair
-				count[j]--
-				if j != i && count[j] > 0 {
-					hp.push(levelAt{capLeft[j] / float64(count[j]), j})
-				}
-			}
-		}
-	}
+	c.links.net.Fill()
 	for i, mi := range flows {
-		if mg := &c.migs[mi]; mg.fl.mbps != old[i] || mg.ev == 0 {
+		mg := &c.migs[mi]
+		mg.fl.mbps = c.links.net.Rate(mi)
+		if mg.fl.mbps != old[i] || mg.ev == 0 {
 			m.scheduleFlow(mi)
 		}
 	}
-	c.links.hosts, c.links.flows, c.links.capLeft, c.links.count, c.links.old, c.links.heap = hosts, flows, capLeft, count, old, []levelAt(hp)
-}
-
-// levelAt is a link's fair level (capacity left per unfixed flow); the
-// heap orders by level, then by the link's place in the visit order.
-type levelAt struct {
-	level float64
-	link  int32
-}
-
-type levelHeap []levelAt
-
-func (a levelAt) less(b levelAt) bool {
-	return a.level < b.level || a.level == b.level && a.link < b.link
-}
-
-func (h levelHeap) init() {
-	for i := len(h)/2 - 1; i >= 0; i-- {
-		h.down(i)
-	}
-}
-
-func (h *levelHeap) push(x levelAt) {
-	*h = append(*h, x)
-	s := *h
-	for i := len(s) - 1; i > 0; {
-		p := (i - 1) / 2
-		if !s[i].less(s[p]) {
-			break
-		}
-		s[i], s[p] = s[p], s[i]
-		i = p
-	}
-}
-
-func (h *levelHeap) pop() levelAt {
-	s := *h
-	top := s[0]
-	n := len(s) - 1
-	s[0] = s[n]
-	*h = s[:n]
-	(*h).down(0)
-	return top
-}
-
-func (h levelHeap) down(i int) {
-	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			return
-		}
-		if r := l + 1; r < len(h) && h[r].less(h[l]) {
-			l = r
-		}
-		if !h[l].less(h[i]) {
-			return
-		}
-		h[i], h[l] = h[l], h[i]
-		i = l
-	}
+	c.links.old = old
 }

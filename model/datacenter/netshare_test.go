@@ -93,8 +93,8 @@ func TestSharedLinkByHand(t *testing.T) {
 				t.Errorf("b moved before %v s", c.bEnd)
 			}
 			stepTo(m, c.bEnd+1e-6)
-			if b.Host != 2 || m.cons.hostMigs[0] != 0 || len(m.cons.links.hostFlows[0]) != 0 {
-				t.Errorf("at %v s: b on %d, host 0 migrations %d flows %v", c.bEnd, b.Host, m.cons.hostMigs[0], m.cons.links.hostFlows[0])
+			if b.Host != 2 || m.cons.hostMigs[0] != 0 || len(m.cons.links.net.Flows(0)) != 0 {
+				t.Errorf("at %v s: b on %d, host 0 migrations %d flows %v", c.bEnd, b.Host, m.cons.hostMigs[0], m.cons.links.net.Flows(0))
 			}
 			if got := m.cons.migratedMiB; !near(got, 2048) {
 				t.Errorf("migrated %v MiB, want 2048", got)
@@ -114,8 +114,7 @@ func TestSharedLinkMaxMin(t *testing.T) {
 	for i, p := range [][2]int{{0, 1}, {0, 2}, {3, 2}, {4, 2}} {
 		mi := c.alloc(migration{vm: i % 3, src: p[0], dst: p[1]})
 		c.migs[mi].fl = flow{rem: 1024, since: m.s.Now()}
-		c.links.hostFlows[p[0]] = append(c.links.hostFlows[p[0]], mi)
-		c.links.hostFlows[p[1]] = append(c.links.hostFlows[p[1]], mi)
+		c.links.net.Start(mi, int32(p[0]), int32(p[1]))
 	}
 	m.reshareLinks(0, 1)
 	want := []float64{2000.0 / 3, 1000.0 / 3, 1000.0 / 3, 1000.0 / 3}
@@ -125,7 +124,7 @@ func TestSharedLinkMaxMin(t *testing.T) {
 		}
 	}
 	// The 3→2 flow ends: host 2's two flows get 500 each, and 0→1 gets 500.
-	c.links.hostFlows[3], c.links.hostFlows[2] = nil, []int32{1, 3}
+	c.links.net.Stop(2)
 	c.migs[2].fl.mbps = 0
 	m.reshareLinks(3, 2)
 	for i, w := range []float64{500, 500, 0, 500} {
@@ -143,8 +142,8 @@ func TestSharedLinkAbort(t *testing.T) {
 	stepTo(m, 20)
 	m.endVM(&m.vms[1], vm.Finished)
 	fa := m.cons.migs[m.cons.vmMig[0]].fl
-	if !near(fa.mbps, 1000) || len(m.cons.links.hostFlows[0]) != 1 || len(m.cons.links.hostFlows[2]) != 0 {
-		t.Fatalf("after abort: a at %v Mb/s, flows %v", fa.mbps, m.cons.links.hostFlows)
+	if !near(fa.mbps, 1000) || len(m.cons.links.net.Flows(0)) != 1 || len(m.cons.links.net.Flows(2)) != 0 {
+		t.Fatalf("after abort: a at %v Mb/s, flows %v %v", fa.mbps, m.cons.links.net.Flows(0), m.cons.links.net.Flows(2))
 	}
 	// a: 250 MiB by 14 s, 187.5 more by 20 s at 31.25 MiB/s, then 586.5 MiB
 	// at 62.5 MiB/s: 9.384 s, ending at 29.384 s.

@@ -111,6 +111,9 @@ func (m *Model) Finish() {
 			RunningS: secs(v.Started), EndedS: secs(v.Ended), WorkMI: v.WorkMI, Reason: v.Reason}
 		if v.State == vm.Requested {
 			o.Reason = "requested after the end of the run"
+			if m.cp != nil && m.cp.Submitted(v.ID) {
+				o.Reason = "still in the control plane when the run ended (see launches.csv)"
+			}
 		}
 		m.rec.Outcomes[i] = o
 	}
@@ -190,6 +193,9 @@ func (m *Model) Finish() {
 	}
 	if m.mem != nil {
 		m.finishMemory(s)
+	}
+	if m.cp != nil {
+		m.finishCloud(end, s)
 	}
 	if m.rejected > 0 {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("%d of %d VMs were rejected (see rejection_reasons and vm_outcomes.csv)", m.rejected, len(m.vms)))

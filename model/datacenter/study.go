@@ -126,10 +126,13 @@ func RunStudy(sc *scenarios.Scenario, rec *results.Recorder) error {
 	case "memory":
 		s.Hosts = 1
 		return memoryStudy(sc, rec)
-	case "memory-placement":
+	case "memory-placement", "cloud":
 		s.SimulatedS = sim.Seconds(sc.Duration.Time)
 		for _, g := range sc.HostGroups {
 			s.Hosts += g.Count
+		}
+		if sc.Study.Kind == "cloud" {
+			return cloudStudy(sc, rec)
 		}
 		return memoryPlacementStudy(sc, rec)
 	case "consolidation":

@@ -42,7 +42,7 @@ func TestEmbeddedScenariosRun(t *testing.T) {
 			}
 			if IsStudy(sc) {
 				rec := study(t, sc)
-				if len(rec.Overheads)+len(rec.IOPoints)+len(rec.Capacity)+len(rec.Comparison)+len(rec.Memory)+len(rec.MemPlacement) == 0 {
+				if len(rec.Overheads)+len(rec.IOPoints)+len(rec.Capacity)+len(rec.Comparison)+len(rec.Memory)+len(rec.MemPlacement)+len(rec.CloudRows) == 0 {
 					t.Fatal("study produced no records")
 				}
 				return

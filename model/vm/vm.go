@@ -65,6 +65,9 @@ type VM struct {
 
 	Requested, Placed, Started, Ended sim.Time
 	Reason                            string
+	// Lifetime ends the VM this long after it starts running (0: no
+	// limit): its group's, or drawn from the group's distribution.
+	Lifetime sim.Time
 
 	// Cap is the most MIPS the VM can use on its host: min(vCPUs, host
 	// cores) × min(MIPS, host MIPS per core).

@@ -1,0 +1,90 @@
+package scenarios
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/simrun/simrun/sim"
+)
+
+const cloudGood = good + `image = "img"
+[cloud]
+[[cloud.image]]
+name = "img"
+size_gib = 2
+`
+
+// Defaults: Eucalyptus's where it has one, one cluster of every host group.
+func TestCloudDefaults(t *testing.T) {
+	sc, err := LoadBytes("c.toml", []byte(cloudGood), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sc.Cloud
+	if !c.Enabled || c.Policy != "roundrobin" || c.PollPeriod.Time != 6*sim.Second || c.IdleThreshold.Time != 300*sim.Second ||
+		c.View != "deduct" || len(c.Clusters) != 1 || c.Clusters[0].Name != "cluster0" || c.Clusters[0].HostGroups[0] != "hosts0" ||
+		c.Clusters[0].Policy != "roundrobin" || c.CLC.Workers != 4 || c.CLC.RunInstances.Dist != "exponential" ||
+		c.NC.Boot.Dist != "lognormal" || c.NC.Boot.CV != 0.3 || c.Links.User.Latency.Time != 20*sim.Millisecond {
+		t.Errorf("defaults: %+v", c)
+	}
+	if a := sc.VMGroups[0].Arrival; a.Process != "fixed" || a.Size != 1 {
+		t.Errorf("arrival defaults: %+v", a)
+	}
+	plain, _ := LoadBytes("p.toml", []byte(good), Options{})
+	if plain.Cloud.Enabled {
+		t.Error("a scenario without [cloud] has the control plane on")
+	}
+	// --set reaches every key, and a cluster's policy follows cloud.policy.
+	sc, err = LoadBytes("c.toml", []byte(cloudGood), Options{Sets: []string{"cloud.clc.workers=3", "cloud.policy=powersave", "cloud.nc.boot.mean=45s"}})
+	if err != nil || sc.Cloud.CLC.Workers != 3 || sc.Cloud.Clusters[0].Policy != "powersave" || sc.Cloud.NC.Boot.Mean.Time != 45*sim.Second {
+		t.Errorf("--set: %v %+v", err, sc.Cloud)
+	}
+}
+
+func TestCloudBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      []string
+	}{
+		{"misspelt key", strings.Replace(cloudGood, "[cloud]\n", "[cloud]\npoll_periode = \"6s\"\n", 1),
+			[]string{`c.toml:16: cloud.poll_periode: unknown key (did you mean "poll_period"?)`}},
+		{"unknown policy", strings.Replace(cloudGood, "[cloud]\n", "[cloud]\npolicy = \"greddy\"\n", 1),
+			[]string{`cloud.policy: unknown value "greddy" (did you mean "greedy"?)`}},
+		{"idle threshold below Eucalyptus's minimum", strings.Replace(cloudGood, "[cloud]\n", "[cloud]\nidle_threshold = \"2m\"\n", 1),
+			[]string{"cloud.idle_threshold: must be at least 300s"}},
+		{"workers", strings.Replace(cloudGood, "[cloud]\n", "[cloud]\nclc = { workers = 0 }\n", 1),
+			[]string{"cloud.clc.workers: must be in [1, 100000], got 0"}},
+		{"distribution", strings.Replace(cloudGood, "[cloud]\n", "[cloud]\nnc = { boot = { dist = \"lognormel\", mean = \"30s\" } }\n", 1),
+			[]string{`cloud.nc.boot.dist: unknown value "lognormel" (did you mean "lognormal"?)`}},
+		{"cv", strings.Replace(cloudGood, "[cloud]\n", "[cloud]\ncc = { run_instances = { dist = \"gamma\", cv = -1 } }\n", 1),
+			[]string{"cloud.cc.run_instances.cv: must be in (0, 100] for a gamma distribution"}},
+		{"unknown image", strings.Replace(cloudGood, `image = "img"`, `image = "imgg"`, 1),
+			[]string{`vm_group[0].image: no [[cloud.image]] is called "imgg" (did you mean "img"?)`}},
+		{"no image", strings.Replace(cloudGood, "[[cloud.image]]\nname = \"img\"\nsize_gib = 2\n", "", 1),
+			[]string{"cloud.image: at least one [[cloud.image]] is required"}},
+		{"image without cloud", good + `image = "x"` + "\n", []string{"vm_group[0].image: names a cloud image, but the scenario has no [cloud] section"}},
+		{"cluster of an unknown host group", cloudGood + "[[cloud.cluster]]\nname = \"z\"\nhost_groups = [\"hosts1\"]\n",
+			[]string{`cloud.cluster[0].host_groups[0]: no host_group is called "hosts1" (did you mean "hosts0"?)`, `host_group[0].name: host group "hosts0" belongs to no [[cloud.cluster]]`}},
+		{"power_off_idle", strings.Replace(cloudGood, "ram_gib = 8", "ram_gib = 8\npower_off_idle = true", 1),
+			[]string{"host_group[0].power_off_idle: with [cloud], nodes are powered down by the Cluster Controller's POWERSAVE policy"}},
+		{"arrival process", strings.Replace(cloudGood, `image = "img"`, "image = \"img\"\narrival = { process = \"poison\" }", 1),
+			[]string{`vm_group[0].arrival.process: unknown value "poison" (did you mean "poisson"?)`}},
+		{"poisson needs a gap", strings.Replace(cloudGood, `image = "img"`, "image = \"img\"\narrival = { process = \"poisson\" }", 1),
+			[]string{"vm_group[0].interarrival: a poisson arrival process needs the mean time between requests > 0"}},
+		{"arrival trace missing", strings.Replace(cloudGood, `image = "img"`, "image = \"img\"\narrival = { process = \"trace\", trace = \"nope.csv\" }", 1),
+			[]string{"vm_group[0].arrival.trace: cannot open the arrival trace"}},
+		{"lifetime distribution without a mean", strings.Replace(cloudGood, `image = "img"`, "image = \"img\"\nlifetime_dist = { dist = \"exponential\" }", 1),
+			[]string{"vm_group[0].lifetime_dist.mean: lifetimes need a mean > 0"}},
+		{"study without cloud", good + "[study]\nkind = \"cloud\"\n[[study.variant]]\nname = \"a\"\n",
+			[]string{`study.kind: a "cloud" study compares control-plane variants: the scenario needs a [cloud] section`}},
+		{"bad variant", cloudGood + "[study]\nkind = \"cloud\"\n[[study.variant]]\nname = \"a\"\nset = [\"cloud.polcy=greedy\"]\n[[study.variant]]\nname = \"a\"\nset = [\"nokey\"]\n",
+			[]string{`study.variant[1].name: duplicate name "a"`, `study.variant[1].set[0]: want key=value, got "nokey"`}},
+		{"variant's override fails", cloudGood + "[study]\nkind = \"cloud\"\n[[study.variant]]\nname = \"slow\"\nset = [\"cloud.poll_period=-5\"]\n",
+			[]string{"study.variant[0] (slow): ", "cloud.poll_period: must not be negative"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadBytes("c.toml", []byte(tc.src), Options{})
+			wantProblems(t, err, tc.want...)
+		})
+	}
+}
