@@ -555,6 +555,60 @@ func (l *loader) cloud(sc *Scenario, doc map[string]any) {
 	if math.IsNaN(c.Links.MessageKiB) || c.Links.MessageKiB < 0 || c.Links.MessageKiB > 1<<20 {
 		l.errorf("cloud.links.message_kib", "must be in [0, 1048576], got %v", c.Links.MessageKiB)
 	}
+	l.cloudTimes(sc)
+}
+
+// maxCloudTime is the longest any single transfer, message or volume
+// creation may take on its own (as for the service-time distributions):
+// beyond it the model's clock, int64 nanoseconds, would soon overflow.
+const maxCloudTime = 1000 * sim.Hour
+
+// cloudTimes refuses rates so low (or latencies so long) that one image
+// transfer over a link, one control message or one volume's creation
+// alone would take longer than maxCloudTime. Rates that are not positive
+// were reported already.
+func (l *loader) cloudTimes(sc *Scenario) {
+	c := &sc.Cloud
+	most := sim.Seconds(maxCloudTime)
+	img, imgName := 0.0, ""
+	for _, im := range c.Images {
+		if b := im.SizeGiB * (1 << 30); b > img {
+			img, imgName = b, im.Name
+		}
+	}
+	slow := func(key string, bytesPerS, bytes float64, what string) {
+		if bytesPerS > 0 && bytes/bytesPerS > most {
+			l.errorf(key, "too slow: %s would take %.3g h over it (at most 1000h)", what, bytes/bytesPerS/3600)
+		}
+	}
+	image := fmt.Sprintf("image %q (%g GiB)", imgName, img/(1<<30))
+	slow("cloud.walrus.bandwidth_gbps", c.Walrus.BandwidthGbps*1e9/8, img, image)
+	slow("cloud.nc.disk_mibps", c.NC.DiskMiBps*(1<<20), img, image)
+	for i, cl := range c.Clusters {
+		slow(fmt.Sprintf("cloud.cluster[%d].uplink_gbps", i), cl.UplinkGbps*1e9/8, img, image)
+		for _, hg := range cl.HostGroups {
+			for j, g := range sc.HostGroups {
+				if g.Name == hg {
+					slow(fmt.Sprintf("host_group[%d].bandwidth_gbps", j), g.BandwidthGbps*1e9/8, img, image)
+				}
+			}
+		}
+	}
+	vol := 0.0
+	for _, g := range sc.VMGroups {
+		vol = max(vol, g.VolumeGiB)
+	}
+	slow("cloud.sc.create_mibps", c.SC.CreateMiBps, vol*1024, fmt.Sprintf("creating a %g GiB volume", vol))
+	msg := c.Links.MessageKiB * 1024
+	for _, lk := range []struct {
+		k string
+		l Link
+	}{{"user", c.Links.User}, {"clc_cc", c.Links.CLCCC}, {"cc_nc", c.Links.CCNC}, {"walrus", c.Links.Walrus}, {"storage", c.Links.Storage}} {
+		slow("cloud.links."+lk.k+".bandwidth_gbps", lk.l.BandwidthGbps*1e9/8, msg, fmt.Sprintf("a %g KiB message", c.Links.MessageKiB))
+		if lk.l.Latency.Time > maxCloudTime {
+			l.errorf("cloud.links."+lk.k+".latency", "%v is longer than any message takes (at most 1000h)", lk.l.Latency)
+		}
+	}
 }
 
 // uniqueName checks the name of the array entry at key (it has one, not

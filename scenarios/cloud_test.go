@@ -79,6 +79,16 @@ func TestCloudBadInput(t *testing.T) {
 			[]string{`study.kind: a "cloud" study compares control-plane variants: the scenario needs a [cloud] section`}},
 		{"bad variant", cloudGood + "[study]\nkind = \"cloud\"\n[[study.variant]]\nname = \"a\"\nset = [\"cloud.polcy=greedy\"]\n[[study.variant]]\nname = \"a\"\nset = [\"nokey\"]\n",
 			[]string{`study.variant[1].name: duplicate name "a"`, `study.variant[1].set[0]: want key=value, got "nokey"`}},
+		// Rates and latencies so extreme that one transfer, message or
+		// volume creation outlasts the clock: refused, each at its key
+		// (they overflowed the int64 nanosecond clock and panicked).
+		{"rates too slow for the clock", strings.NewReplacer("[cloud]\n",
+			"[cloud]\nwalrus = { bandwidth_gbps = 1e-300 }\nnc = { disk_mibps = 1e-300 }\nsc = { create_mibps = 1e-300 }\n"+
+				"links = { user = { bandwidth_gbps = 1e-300 }, cc_nc = { latency = \"2000h\" } }\n",
+			"ram_gib = 8", "ram_gib = 8\nbandwidth_gbps = 1e-9", "ram_gib = 1\n", "ram_gib = 1\nvolume_gib = 10\n").Replace(cloudGood),
+			[]string{`cloud.walrus.bandwidth_gbps: too slow: image "img" (2 GiB) would take`, `cloud.nc.disk_mibps: too slow: image "img" (2 GiB)`,
+				"host_group[0].bandwidth_gbps: too slow: image", "cloud.sc.create_mibps: too slow: creating a 10 GiB volume",
+				"cloud.links.user.bandwidth_gbps: too slow: a 4 KiB message", "cloud.links.cc_nc.latency: 2000h0m0s is longer than any message takes (at most 1000h)"}},
 		{"variant's override fails", cloudGood + "[study]\nkind = \"cloud\"\n[[study.variant]]\nname = \"slow\"\nset = [\"cloud.poll_period=-5\"]\n",
 			[]string{"study.variant[0] (slow): ", "cloud.poll_period: must not be negative"}},
 	} {

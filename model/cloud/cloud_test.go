@@ -297,3 +297,31 @@ func TestPowerSave(t *testing.T) {
 		}
 	}
 }
+
+// A transfer slower than the clock can count (a rate the loader refuses)
+// never ends, rather than scheduling its end in the past: the launch is
+// still pending, and nothing panics.
+func TestTransferBeyondTheClock(t *testing.T) {
+	sc, err := scenarios.LoadBytes("t.toml", []byte(instant), scenarios.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Cloud.Walrus.BandwidthGbps = 1e-300
+	g, v := sc.HostGroups[0], sc.VMGroups[0]
+	var hs []policies.HostState
+	for range g.Count {
+		hs = append(hs, policies.HostState{Cores: g.Cores, MIPSPerCore: g.MIPSPerCore, RAMMiB: g.RAMGiB * 1024,
+			DiskMiB: g.StorageGB * 1024, BandwidthMbps: g.BandwidthGbps * 1000, CPURatio: 1, RAMRatio: 1, DiskRatio: 1, On: true})
+	}
+	f := &fake{s: sim.New(1), real: policies.NewCluster(hs), n: 1,
+		req: policies.Request{VCPUs: v.VCPUs, MIPS: v.MIPS, RAMMiB: v.RAMGiB * 1024},
+		on:  make([]bool, g.Count), admitted: []int{-1}, started: []sim.Time{-1}, reasons: make([]string, 1)}
+	if f.cp, err = New(f.s, sc, f, []policies.Request{f.req}, 1); err != nil {
+		t.Fatal(err)
+	}
+	f.s.At(sim.Second, func() { f.cp.Submit(0, 0) })
+	f.s.RunUntil(1000 * sim.Second)
+	if f.started[0] >= 0 || f.cp.Latency(0) != -1 || f.cp.Stage(0, sgTransfer) != 0 {
+		t.Errorf("the launch ran at %v (latency %v)", f.started[0], f.cp.Latency(0))
+	}
+}
