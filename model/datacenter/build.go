@@ -9,6 +9,7 @@ import (
 
 	"github.com/simrun/simrun/model/cpu"
 	"github.com/simrun/simrun/model/host"
+	"github.com/simrun/simrun/model/mem"
 	"github.com/simrun/simrun/model/mmu"
 	"github.com/simrun/simrun/model/trace"
 	"github.com/simrun/simrun/model/vm"
@@ -51,12 +52,38 @@ func Check(sc *scenarios.Scenario) error {
 	if anyMemory(sc) && sc.Consolidation.Overload != "none" && sc.Consolidation.Overload != "" && !IsStudy(sc) {
 		bad("memory.enabled", "the memory model does not follow migrations yet: turn consolidation off (consolidation.overload = \"none\") or memory off")
 	}
+	for i := range sc.HostGroups {
+		checkGuestMemory(sc, i, bad)
+	}
 	for i, g := range sc.HostGroups {
 		if g.VMScheduler == "space-shared" && g.CPUAllocationRatio > 1 {
 			bad(fmt.Sprintf("host_group[%d].cpu_allocation_ratio", i), "must be at most 1 with vm_scheduler = \"space-shared\" (a vCPU owns a core), got %v", g.CPUAllocationRatio)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkGuestMemory refuses a host group whose memory, where the model
+// simulates it (datacenter runs with memory on, a memory-placement study,
+// host_group[0] of a memory study), leaves nothing for guests once the
+// hypervisor's overhead and minFree are taken: the model's free memory
+// would start negative and its metrics be NaN.
+func checkGuestMemory(sc *scenarios.Scenario, i int, bad func(key, format string, a ...any)) {
+	g := &sc.HostGroups[i]
+	simulated := memoryOn(sc, g) || (sc.Study.Kind == "memory-placement" && g.Memory == nil) ||
+		(sc.Study.Kind == "memory" && i == 0)
+	if !simulated {
+		return
+	}
+	ram, m := g.RAMGiB*1024, &sc.Memory
+	minFree := m.MinFreeMiB
+	if minFree == 0 {
+		minFree = mem.MinFree(ram) // model/mem's default
+	}
+	if ram-m.OverheadMiB-minFree <= 0 {
+		bad(fmt.Sprintf("host_group[%d].ram_gib", i), "%v GiB (%.6g MiB) leaves no memory for guests after memory.overhead_mib (%.6g) and memory.min_free_mib (%.6g)",
+			g.RAMGiB, ram, m.OverheadMiB, minFree)
+	}
 }
 
 func targetedGroups(sc *scenarios.Scenario) map[string]bool {

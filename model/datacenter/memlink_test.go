@@ -416,6 +416,32 @@ func TestMemoryBadInput(t *testing.T) {
 			t.Errorf("error %v, want %q", err, want)
 		}
 	}
+	// A host whose memory leaves nothing for guests after the hypervisor's
+	// overhead and minFree (its free memory would start negative and the
+	// metrics be NaN) is refused, in a datacenter run and in either study:
+	// 1536 − 1400 − 200 < 0; 64 GiB − 10⁶ MiB < 0.
+	for _, c := range []struct {
+		sc   func() (*scenarios.Scenario, error)
+		want string
+	}{
+		{func() (*scenarios.Scenario, error) {
+			return scenarios.LoadBytes("bad.toml", []byte(strings.Replace(slowScenario, "overhead_mib = 436", "overhead_mib = 1400", 1)), LoadOptions(nil, nil))
+		}, "host_group[0].ram_gib: 1.5 GiB (1536 MiB) leaves no memory for guests after memory.overhead_mib (1400) and memory.min_free_mib (200)"},
+		{func() (*scenarios.Scenario, error) {
+			return scenarios.LoadEmbedded("mem-datacenter", LoadOptions([]string{"memory.overhead_mib=1e6"}, nil))
+		}, "host_group[0].ram_gib: 64 GiB (65536 MiB) leaves no memory for guests after memory.overhead_mib (1e+06)"},
+		{func() (*scenarios.Scenario, error) {
+			return scenarios.LoadEmbedded("mem-overcommit", LoadOptions([]string{"memory.overhead_mib=1e6"}, nil))
+		}, "host_group[0].ram_gib: 64 GiB (65536 MiB) leaves no memory for guests"},
+	} {
+		sc, err := c.sc()
+		if err == nil {
+			err = Check(sc)
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("error %v, want %q", err, c.want)
+		}
+	}
 	// The memory model does not follow migrations.
 	sc, err := scenarios.LoadEmbedded("planetlab", LoadOptions([]string{"memory.enabled=true"}, nil))
 	if err == nil {
