@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/simrun/simrun/internal/suggest"
 	"github.com/simrun/simrun/sim"
@@ -683,10 +684,17 @@ func (l *loader) cloudStudy(sc *Scenario) {
 	if len(st.Variants) == 0 {
 		l.errorf("study.variant", "a \"cloud\" study needs at least one [[study.variant]] (a name and the --set overrides that make it)")
 	}
-	var names []string
+	var names, metrics []string
 	for i, v := range st.Variants {
 		k := fmt.Sprintf("study.variant[%d]", i)
 		names = l.uniqueName(k, v.Name, names)
+		// Its figures go into summary.json as <metric name>.<figure>.
+		if mn := VariantMetricName(v.Name); v.Name != "" && mn == "" {
+			l.errorf(k+".name", "needs a letter or digit (its figures are summary metrics named after it), got %q", v.Name)
+		} else if j := slices.Index(metrics, mn); mn != "" && j >= 0 && names[j] != v.Name {
+			l.errorf(k+".name", "%q and study.variant[%d]'s %q give the same summary metrics (%s.…): rename one", v.Name, j, names[j], mn)
+		}
+		metrics = append(metrics, VariantMetricName(v.Name))
 		for j, s := range v.Set {
 			if key, _, ok := strings.Cut(s, "="); !ok || strings.TrimSpace(key) == "" {
 				l.errorf(fmt.Sprintf("%s.set[%d]", k, j), "want key=value, got %q", s)
@@ -695,6 +703,24 @@ func (l *loader) cloudStudy(sc *Scenario) {
 			}
 		}
 	}
+}
+
+// VariantMetricName is the prefix of a cloud study variant's figures in
+// summary.json: its name in lower case, letters, digits and underscores
+// ("cold, 32" → "cold_32").
+func VariantMetricName(v string) string {
+	var b strings.Builder
+	under := false
+	for _, r := range strings.ToLower(v) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+			under = false
+		} else if !under && b.Len() > 0 {
+			b.WriteByte('_')
+			under = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "_")
 }
 
 // checkVariants loads every variant of a "cloud" study, so that a bad

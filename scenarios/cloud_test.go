@@ -89,6 +89,11 @@ func TestCloudBadInput(t *testing.T) {
 			[]string{`cloud.walrus.bandwidth_gbps: too slow: image "img" (2 GiB) would take`, `cloud.nc.disk_mibps: too slow: image "img" (2 GiB)`,
 				"host_group[0].bandwidth_gbps: too slow: image", "cloud.sc.create_mibps: too slow: creating a 10 GiB volume",
 				"cloud.links.user.bandwidth_gbps: too slow: a 4 KiB message", "cloud.links.cc_nc.latency: 2000h0m0s is longer than any message takes (at most 1000h)"}},
+		// Each variant's figures are summary metrics named after it: two
+		// names that give one metric name would overwrite each other.
+		{"variants' metric names", cloudGood + "[study]\nkind = \"cloud\"\n[[study.variant]]\nname = \"cold, 32\"\n[[study.variant]]\nname = \"Cold 32\"\n[[study.variant]]\nname = \"--\"\n",
+			[]string{`study.variant[1].name: "Cold 32" and study.variant[0]'s "cold, 32" give the same summary metrics (cold_32.…)`,
+				`study.variant[2].name: needs a letter or digit (its figures are summary metrics named after it), got "--"`}},
 		{"variant's override fails", cloudGood + "[study]\nkind = \"cloud\"\n[[study.variant]]\nname = \"slow\"\nset = [\"cloud.poll_period=-5\"]\n",
 			[]string{"study.variant[0] (slow): ", "cloud.poll_period: must not be negative"}},
 	} {

@@ -207,17 +207,29 @@ func TestEucaMMC(t *testing.T) {
 // records twice.
 func TestCloudDeterministic(t *testing.T) {
 	var rows [][]results.CloudRow
+	var sums []results.Summary
 	for _, procs := range []int{1, 2} {
 		old := runtime.GOMAXPROCS(procs)
 		sc, err := scenarios.LoadEmbedded("euca-staleness", LoadOptions([]string{"duration=1h"}, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows = append(rows, study(t, sc).CloudRows)
+		rec := study(t, sc)
+		rows, sums = append(rows, rec.CloudRows), append(sums, rec.Summary)
 		runtime.GOMAXPROCS(old)
 	}
-	if len(rows[0]) != 8 || !reflect.DeepEqual(rows[0], rows[1]) {
+	if len(rows[0]) != 8 || !reflect.DeepEqual(rows[0], rows[1]) || !reflect.DeepEqual(sums[0], sums[1]) {
 		t.Fatal("euca-staleness differs between GOMAXPROCS 1 and 2")
+	}
+	// Each variant's headline figures are in the summary under its name.
+	for _, r := range rows[0] {
+		k := scenarios.VariantMetricName(r.Variant)
+		if mt := sums[0].Metrics; mt[k+".p95_launch_latency_s"] != r.P95S || mt[k+".launches_rejected"] != float64(r.Rejected) {
+			t.Errorf("variant %q: summary %v and %v, row %v and %d", r.Variant, mt[k+".p95_launch_latency_s"], mt[k+".launches_rejected"], r.P95S, r.Rejected)
+		}
+	}
+	if _, ok := sums[0].Metrics["deduct_6_s.energy_kwh"]; !ok {
+		t.Error("no deduct_6_s.energy_kwh in the summary")
 	}
 	_, a := run(t, loadText(t, "mixed.toml", mixed))
 	_, b := run(t, loadText(t, "mixed.toml", mixed))
