@@ -152,10 +152,7 @@ func (cp *ControlPlane) Finish(end sim.Time, m map[string]float64, rec *results.
 		for k := range sec {
 			sec[k] = sim.Seconds(stages[k])
 		}
-		rr.MsgS, rr.CLCQueueS, rr.CLCServiceS, rr.CCQueueS, rr.CCServiceS = sec[sgMsg], sec[sgCLCQueue], sec[sgCLCService], sec[sgCCQueue], sec[sgCCService]
-		rr.WakeS, rr.NCQueueS, rr.NCServiceS = sec[sgWake], sec[sgNCQueue], sec[sgNCService]
-		rr.WalrusQueueS, rr.WalrusServiceS, rr.TransferS = sec[sgWalrusQueue], sec[sgWalrusService], sec[sgTransfer]
-		rr.DiskS, rr.BootS, rr.NetworkS = sec[sgDisk], sec[sgBoot], sec[sgNetwork]
+		rr.SetStages(sec)
 		if r.termEnd >= 0 {
 			rr.TerminateS = sim.Seconds(r.termEnd - r.termStart)
 		}
@@ -214,7 +211,7 @@ func (cp *ControlPlane) Finish(end sim.Time, m map[string]float64, rec *results.
 		m["p95_launch_latency_s"] = stat.Quantile(0.95, stat.Empirical, lat, nil)
 		m["p99_launch_latency_s"] = stat.Quantile(0.99, stat.Empirical, lat, nil)
 		m["max_launch_latency_s"] = lat[len(lat)-1]
-		for k, name := range StageNames {
+		for k, name := range results.StageNames[:NStages] {
 			m["stage_"+name+"_mean_s"] = stageSums[k] / float64(len(lat))
 		}
 	}

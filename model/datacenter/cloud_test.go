@@ -153,10 +153,17 @@ func TestCloudNothingLost(t *testing.T) {
 	if running != int(mt["launches_running"]) || rejected != int(mt["launches_rejected"]) || len(rec.Launches) != 153 {
 		t.Errorf("running %d rejected %d, metrics %v %v, %d records", running, rejected, mt["launches_running"], mt["launches_rejected"], len(rec.Launches))
 	}
-	// The records' stages add up too, to rounding.
+	// The records' stages are the launches' (their columns in
+	// results.StageNames order), and add up too, to rounding.
+	if len(results.StageNames) != cloud.NStages {
+		t.Fatalf("%d stage names for %d stages", len(results.StageNames), cloud.NStages)
+	}
 	for _, l := range rec.Launches {
 		sum := 0.0
-		for _, x := range l.Stages() {
+		for k, x := range l.Stages() {
+			if want := sim.Seconds(m.cp.Stage(l.VM, k)); x != want {
+				t.Errorf("record %d: %s %v s, the launch's %v s", l.VM, results.StageNames[k], x, want)
+			}
 			sum += x
 		}
 		if math.Abs(sum-l.LatencyS) > 1e-6 {
