@@ -325,3 +325,37 @@ func TestTransferBeyondTheClock(t *testing.T) {
 		t.Errorf("the launch ran at %v (latency %v)", f.started[0], f.cp.Latency(0))
 	}
 }
+
+// Volumes by hand. Once the instance runs, CreateVolume goes user →
+// CLC (10 ms) → CLC's worker (20 ms) → SC (1 ms) → SC's worker, 1 s +
+// 2 GiB at 100 MiB/s = 21.48 s → CLC (1 ms) → user (10 ms): created
+// 21.522 s after. AttachVolume: user → CLC (10 ms) → CLC's worker (30 ms)
+// → CC (0) → CC's worker (5 ms) → NC (0) → NC's worker (1 s) → SC (1 ms)
+// → SC's export (500 ms) → NC (1 ms): attached 1.547 s later.
+func TestVolumeTimesByHand(t *testing.T) {
+	src := strings.Replace(instant, "ram_gib = 1\n", "ram_gib = 1\nvolume_gib = 2\n", 1)
+	src = strings.Replace(src, `user = { latency = "0" }`, `user = { latency = "10ms" }, storage = { latency = "1ms" }`, 1)
+	src = strings.Replace(src, `clc = { run_instances = { mean = "0" } }`,
+		`clc = { run_instances = { mean = "0" }, create_volume = { mean = "20ms" }, attach_volume = { mean = "30ms" } }
+sc = { create_volume = { mean = "1s" }, create_mibps = 100, attach_volume = { mean = "500ms" } }`, 1)
+	src = strings.Replace(src, `cc = { run_instances = { mean = "0" }, workers = 1 }`, `cc = { run_instances = { mean = "0" }, workers = 1, attach_volume = { mean = "5ms" } }`, 1)
+	f := newFake(t, src, "cloud.nc.prewarm=true", `cloud.clc.create_volume.dist="constant"`, `cloud.clc.attach_volume.dist="constant"`,
+		`cloud.cc.attach_volume.dist="constant"`)
+	f.cp.Submit(0, 0)
+	f.s.RunUntil(100 * sim.Second)
+	// The launch: one user-link message, and its image copied at 10¹²
+	// MiB/s (2 ns).
+	if t0 := f.started[0]; t0 < 10*sim.Millisecond || t0 > 10*sim.Millisecond+3 {
+		t.Fatalf("instance running at %v, want 10 ms", t0)
+	}
+	v := &f.cp.vols[f.cp.volOf[0]]
+	if got, want := v.created-v.start, 21522*sim.Millisecond; got != want {
+		t.Errorf("volume created in %v, want %v", got, want)
+	}
+	if got, want := v.attached-v.created, 1547*sim.Millisecond; got != want {
+		t.Errorf("volume attached in %v, want %v", got, want)
+	}
+	if f.cp.stats.volumes != 1 || f.cp.InFlight() != 0 {
+		t.Errorf("%d volumes attached, %d operations in flight", f.cp.stats.volumes, f.cp.InFlight())
+	}
+}
