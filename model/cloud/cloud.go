@@ -102,13 +102,11 @@ type poller struct {
 
 // snapshot is a node's resources as its NC reported them.
 type snapshot struct {
-	ok                 bool
-	vcpus              int
-	ram, disk, bw      float64
-	vms                int
-	slots              []int // a CC's report to the CLC: free slots per type
-	refusedPowerDown   bool
-	unreachable, awake bool
+	ok            bool
+	vcpus         int
+	ram, disk, bw float64
+	vms           int
+	slots         []int // a CC's report to the CLC: free slots per type
 }
 
 // cluster is a Cluster Controller and its cached view of its nodes.

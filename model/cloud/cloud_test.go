@@ -10,6 +10,7 @@ import (
 
 	"github.com/simrun/simrun/model/vm"
 	"github.com/simrun/simrun/policies"
+	"github.com/simrun/simrun/results"
 	"github.com/simrun/simrun/scenarios"
 	"github.com/simrun/simrun/sim"
 )
@@ -357,5 +358,21 @@ sc = { create_volume = { mean = "1s" }, create_mibps = 100, attach_volume = { me
 	}
 	if f.cp.stats.volumes != 1 || f.cp.InFlight() != 0 {
 		t.Errorf("%d volumes attached, %d operations in flight", f.cp.stats.volumes, f.cp.InFlight())
+	}
+}
+
+// A volume whose instance is terminated before the attachment reaches
+// its NC is abandoned, and counted: the instance lives 1 s, its 2 GiB
+// volume takes 21.5 s to create. Nothing is left in flight.
+func TestVolumeAbandoned(t *testing.T) {
+	src := strings.Replace(instant, "ram_gib = 1\n", "ram_gib = 1\nvolume_gib = 2\nlifetime = \"1s\"\n", 1)
+	f := newFake(t, src, "cloud.nc.prewarm=true")
+	f.cp.Submit(0, 0)
+	f.s.RunUntil(100 * sim.Second)
+	m := map[string]float64{}
+	f.cp.Finish(f.s.Now(), m, &results.Recorder{}, []string{"g"})
+	if m["volumes_requested"] != 1 || m["volumes_created"] != 1 || m["volumes_abandoned"] != 1 || m["volumes_attached"] != 0 || f.cp.InFlight() != 0 {
+		t.Errorf("volumes: %v requested, %v created, %v abandoned, %v attached; %d in flight",
+			m["volumes_requested"], m["volumes_created"], m["volumes_abandoned"], m["volumes_attached"], f.cp.InFlight())
 	}
 }

@@ -16,7 +16,6 @@ type counters struct {
 	requested, rejected, refusals  int
 	hits, misses, joins, volumes   int
 	wakeups, powerDowns            int
-	powerDownsDecided              int
 	walrusBytes                    float64
 	walrus, walrusBusy             sim.TimeAvg // bytes/s out of Walrus; 1 while it sends
 	asleep, waking                 sim.TimeAvg
@@ -250,6 +249,15 @@ func (cp *ControlPlane) Finish(end sim.Time, m map[string]float64, rec *results.
 	if len(vAttach) > 0 {
 		m["volumes_attached"] = float64(len(vAttach))
 		m["mean_volume_attach_s"] = stat.Mean(vAttach, nil)
+	}
+	if len(cp.vols) > 0 {
+		abandoned := 0
+		for i := range cp.vols {
+			if cp.vols[i].abandoned {
+				abandoned++
+			}
+		}
+		m["volumes_requested"], m["volumes_abandoned"] = float64(len(cp.vols)), float64(abandoned)
 	}
 	ccs := make([]*Server, len(cp.clusters))
 	for i := range cp.clusters {
