@@ -20,6 +20,11 @@ type Infra interface {
 	Real() *policies.Cluster
 	// Request is what VM v books on a host.
 	Request(v int) policies.Request
+	// Accepts reports whether host h can take VM v now: its real
+	// resources (and, where the datacenter simulates memory, its memory
+	// not yet reserved) have room. An NC that cannot take a launch
+	// refuses it.
+	Accepts(v, h int) bool
 	// Admit books VM v on host h: the NC accepted it; it is booting.
 	Admit(v, h int)
 	// Start runs VM v: its instance is up.

@@ -101,10 +101,14 @@ type fake struct {
 
 func (f *fake) Real() *policies.Cluster      { return f.real }
 func (f *fake) Request(int) policies.Request { return f.req }
-func (f *fake) Admit(v, h int)               { f.real.Allocate(h, &f.req); f.admitted[v] = h }
-func (f *fake) Reject(v int, reason string)  { f.reasons[v] = reason; f.ended++ }
-func (f *fake) SetPower(h int, on bool)      { f.on[h] = on }
-func (f *fake) Live() bool                   { return f.ended < f.n }
+func (f *fake) Accepts(_, h int) bool {
+	ok, _ := f.real.Fits(h, &f.req)
+	return ok
+}
+func (f *fake) Admit(v, h int)              { f.real.Allocate(h, &f.req); f.admitted[v] = h }
+func (f *fake) Reject(v int, reason string) { f.reasons[v] = reason; f.ended++ }
+func (f *fake) SetPower(h int, on bool)     { f.on[h] = on }
+func (f *fake) Live() bool                  { return f.ended < f.n }
 func (f *fake) Start(v int) {
 	f.started[v] = f.s.Now()
 	if f.lifetime > 0 {

@@ -320,8 +320,7 @@ func (cp *ControlPlane) ncDone(h int32, j Job) {
 			return
 		}
 		n.pending--
-		req := cp.infra.Request(int(r.vm))
-		if ok, _ := cp.infra.Real().Fits(int(h), &req); !ok {
+		if !cp.infra.Accepts(int(r.vm), int(h)) {
 			r.refusals++
 			cp.stats.refusals++
 			r.step = stRefusedAtCC

@@ -104,7 +104,12 @@
 // and behaviour of their group's [vm_group.memory] table (image, shares,
 // reservation, limit, sharing fractions, touched memory, a working set
 // that is constant or follows the VM's CPU utilization u as
-// active_idle + (active − active_idle)·u of its RAM).
+// active_idle + (active − active_idle)·u of its RAM). A host admits a
+// guest only while the memory it holds for guests in the high state (less
+// overhead and minFree) not yet reserved covers the guest's reservation —
+// ESX's admission control (Waldspurger, OSDI 2002, §6.2) — so that
+// reservations are honoured: a placement (or, through the control plane,
+// an NC) that would break one is refused.
 //
 // One tick event every epoch (1 s) steps the hosts that are awake, in
 // index order. A host whose epoch changed nothing (mem.Host.StepQuiet)

@@ -451,3 +451,52 @@ func TestMemoryBadInput(t *testing.T) {
 		t.Errorf("consolidation with memory: %v", err)
 	}
 }
+
+// Reservations are honoured: a host admits a guest only while its memory
+// not yet reserved covers the guest's reservation (ESX's admission
+// control), whatever the placement booked. One 8 GiB host at a RAM ratio
+// of 4 (first fit books 16 guests of 2 GiB), guests reserving all their
+// 2 GiB: the host holds 8192 − 512 (overhead) − 409.6 (minFree: 6 % of the
+// first 4 GiB, 4 % of the next 4) = 7270.4 MiB for guests, so 3 guests
+// (6144 MiB) are admitted and the rest refused. Before, all 16 were
+// placed, the reservations stopped all reclamation, the guests could not
+// back their pages, and nobody slowed down. Through the control plane the
+// NC refuses the same way.
+func TestMemoryReservationAdmission(t *testing.T) {
+	src := `
+duration = "1h"
+[[host_group]]
+count = 1
+cores = 16
+mips_per_core = 2000
+ram_gib = 8
+ram_allocation_ratio = 4
+[[vm_group]]
+count = 16
+vcpus = 1
+mips = 1000
+ram_gib = 2
+utilization = { model = "constant", level = 0.5 }
+memory = { reservation_gib = 2, active = 0.8 }
+[memory]
+enabled = true
+`
+	const reason = "memory admission control: the guests' reservations would exceed the host's memory"
+	for _, c := range []struct {
+		name, extra string
+	}{
+		{"placement", ""},
+		{"control plane", "[cloud]\n[[cloud.image]]\nname = \"i\"\nsize_gib = 1\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, rec := runMem(t, loadText(t, "res.toml", src+c.extra), false)
+			s := rec.Summary
+			if s.VMsPlaced != 3 || s.VMsRejected != 13 {
+				t.Fatalf("%d placed, %d rejected (%v), want 3 and 13", s.VMsPlaced, s.VMsRejected, s.RejectionReasons)
+			}
+			if c.extra == "" && s.RejectionReasons[reason] != 13 {
+				t.Errorf("reasons %v, want 13 × %q", s.RejectionReasons, reason)
+			}
+		})
+	}
+}
