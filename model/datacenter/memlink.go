@@ -116,7 +116,7 @@ func newMemLink(m *Model) (*memLink, error) {
 		}
 		L.grps = append(L.grps, memGroup{cfg: gm, cpu: gm.WorkingSet == "cpu", req: policies.MemRequest{
 			Image: images[gm.Image], TouchedMiB: gm.Touched * ram, SharedIntra: gm.SharedIntra, SharedInter: gm.SharedInter,
-			WorkingSetMiB: gm.Active * ram}})
+			WorkingSetMiB: gm.Active * ram, ReservationMiB: gm.ReservationGiB * 1024}})
 	}
 	cfgs := make([]*mem.Config, len(sc.HostGroups)) // by host group; nil without memory
 	for gi := range sc.HostGroups {

@@ -484,17 +484,28 @@ enabled = true
 	const reason = "memory admission control: the guests' reservations would exceed the host's memory"
 	for _, c := range []struct {
 		name, extra string
+		sets        []string
+		placed      int
 	}{
-		{"placement", ""},
-		{"control plane", "[cloud]\n[[cloud.image]]\nname = \"i\"\nsize_gib = 1\n"},
+		{"placement", "", nil, 3},
+		{"control plane", "[cloud]\n[[cloud.image]]\nname = \"i\"\nsize_gib = 1\n", nil, 3},
+		// First fit, which does not see memory, keeps choosing the full
+		// host; mem-aware's reservation filter fills the second one too
+		// (its working-set filter off, so that it alone decides).
+		{"two hosts, first fit", "", []string{"host_group.0.count=2"}, 3},
+		{"two hosts, mem-aware", "", []string{"host_group.0.count=2", `placement.policy="mem-aware"`, "placement.args.working_set_fit=0"}, 6},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, rec := runMem(t, loadText(t, "res.toml", src+c.extra), false)
-			s := rec.Summary
-			if s.VMsPlaced != 3 || s.VMsRejected != 13 {
-				t.Fatalf("%d placed, %d rejected (%v), want 3 and 13", s.VMsPlaced, s.VMsRejected, s.RejectionReasons)
+			sc, err := scenarios.LoadBytes("res.toml", []byte(src+c.extra), LoadOptions(c.sets, nil))
+			if err != nil {
+				t.Fatal(err)
 			}
-			if c.extra == "" && s.RejectionReasons[reason] != 13 {
+			_, rec := runMem(t, sc, false)
+			s := rec.Summary
+			if s.VMsPlaced != c.placed || s.VMsRejected != 16-c.placed {
+				t.Fatalf("%d placed, %d rejected (%v), want %d and %d", s.VMsPlaced, s.VMsRejected, s.RejectionReasons, c.placed, 16-c.placed)
+			}
+			if c.extra == "" && c.placed == 3 && s.RejectionReasons[reason] != 13 {
 				t.Errorf("reasons %v, want 13 × %q", s.RejectionReasons, reason)
 			}
 		})
