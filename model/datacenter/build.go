@@ -52,8 +52,19 @@ func Check(sc *scenarios.Scenario) error {
 	if anyMemory(sc) && sc.Consolidation.Overload != "none" && sc.Consolidation.Overload != "" && !IsStudy(sc) {
 		bad("memory.enabled", "the memory model does not follow migrations yet: turn consolidation off (consolidation.overload = \"none\") or memory off")
 	}
+	hostsWithMemory := 0
 	for i := range sc.HostGroups {
-		checkGuestMemory(sc, i, bad)
+		if checkGuestMemory(sc, i, bad) && sc.Study.Kind != "memory" {
+			hostsWithMemory += sc.HostGroups[i].Count
+		}
+	}
+	// The memory model's work is up to its hosts × epochs: refuse what
+	// would run for hours, as the memory study does.
+	if d, e := sc.Duration.Time, sc.Memory.Epoch.Time; hostsWithMemory > 0 && d > 0 && e > 0 {
+		if epochs := float64(d) / float64(e); epochs*float64(hostsWithMemory) > 2e9 {
+			bad("memory.epoch", "%v over %v of run and %d hosts is %.3g host-epochs, too much work (limit 2e9); raise memory.epoch or shorten the run",
+				sc.Memory.Epoch, sc.Duration, hostsWithMemory, epochs*float64(hostsWithMemory))
+		}
 	}
 	for i, g := range sc.HostGroups {
 		if g.VMScheduler == "space-shared" && g.CPUAllocationRatio > 1 {
@@ -68,12 +79,13 @@ func Check(sc *scenarios.Scenario) error {
 // host_group[0] of a memory study), leaves nothing for guests once the
 // hypervisor's overhead and minFree are taken: the model's free memory
 // would start negative and its metrics be NaN.
-func checkGuestMemory(sc *scenarios.Scenario, i int, bad func(key, format string, a ...any)) {
+// It reports whether the group's memory is simulated.
+func checkGuestMemory(sc *scenarios.Scenario, i int, bad func(key, format string, a ...any)) bool {
 	g := &sc.HostGroups[i]
 	simulated := memoryOn(sc, g) || (sc.Study.Kind == "memory-placement" && g.Memory == nil) ||
 		(sc.Study.Kind == "memory" && i == 0)
 	if !simulated {
-		return
+		return false
 	}
 	ram, m := g.RAMGiB*1024, &sc.Memory
 	minFree := m.MinFreeMiB
@@ -84,6 +96,7 @@ func checkGuestMemory(sc *scenarios.Scenario, i int, bad func(key, format string
 		bad(fmt.Sprintf("host_group[%d].ram_gib", i), "%v GiB (%.6g MiB) leaves no memory for guests after memory.overhead_mib (%.6g) and memory.min_free_mib (%.6g)",
 			g.RAMGiB, ram, m.OverheadMiB, minFree)
 	}
+	return true
 }
 
 func targetedGroups(sc *scenarios.Scenario) map[string]bool {

@@ -419,7 +419,8 @@ func TestMemoryBadInput(t *testing.T) {
 	// A host whose memory leaves nothing for guests after the hypervisor's
 	// overhead and minFree (its free memory would start negative and the
 	// metrics be NaN) is refused, in a datacenter run and in either study:
-	// 1536 − 1400 − 200 < 0; 64 GiB − 10⁶ MiB < 0.
+	// 1536 − 1400 − 200 < 0; 64 GiB − 10⁶ MiB < 0. So is an epoch so short
+	// that the run would step the hosts for days.
 	for _, c := range []struct {
 		sc   func() (*scenarios.Scenario, error)
 		want string
@@ -433,6 +434,11 @@ func TestMemoryBadInput(t *testing.T) {
 		{func() (*scenarios.Scenario, error) {
 			return scenarios.LoadEmbedded("mem-overcommit", LoadOptions([]string{"memory.overhead_mib=1e6"}, nil))
 		}, "host_group[0].ram_gib: 64 GiB (65536 MiB) leaves no memory for guests"},
+		// 24 h of 1 µs epochs on 8 hosts: 6.9e11 host-epochs (it ran for
+		// days rather than failing).
+		{func() (*scenarios.Scenario, error) {
+			return scenarios.LoadEmbedded("mem-datacenter", LoadOptions([]string{`memory.epoch="1us"`, `memory.sample="30s"`}, nil))
+		}, "memory.epoch: 1µs over 24h0m0s of run and 8 hosts is 6.91e+11 host-epochs, too much work (limit 2e9)"},
 	} {
 		sc, err := c.sc()
 		if err == nil {
