@@ -433,6 +433,17 @@ func (l *loader) cloud(sc *Scenario, doc map[string]any) {
 	if c.CLCPollPeriod.Time <= 0 {
 		l.errorf("cloud.clc_poll_period", "must be > 0")
 	}
+	// Every poll period each node is polled (and every CLC poll period
+	// each cluster): refuse what would run for hours.
+	if d := float64(sc.Duration.Time); d > 0 && c.PollPeriod.Time > 0 && c.CLCPollPeriod.Time > 0 {
+		nodes := 0
+		for _, g := range sc.HostGroups {
+			nodes += max(g.Count, 0)
+		}
+		if polls := d/float64(c.PollPeriod.Time)*float64(nodes) + d/float64(c.CLCPollPeriod.Time)*float64(len(c.Clusters)); polls > 2e9 {
+			l.errorf("cloud.poll_period", "%.3g polls over %v of run is too much work (limit 2e9); lengthen cloud.poll_period (or clc_poll_period) or shorten the run", polls, sc.Duration)
+		}
+	}
 	if c.Quota < 0 {
 		l.errorf("cloud.quota", "must be ≥ 0 (0: no limit), got %d", c.Quota)
 	}
