@@ -152,8 +152,9 @@
 // the hosts): mem_shared_saved_mib, mem_shared_pages (logical shared
 // pages), mem_balloon_mib, mem_compressed_saved_mib, mem_swapped_mib,
 // mem_reclaimed_mib (their sum); mem_slowdown (guest-epochs over Σ
-// progress) and mem_slowdown_max (the largest S of any guest in any
-// epoch); mem_reclaim_cpu_core_s and mem_reclaim_cpu_cores; mem_swap_ins
+// progress: a blocked guest's epoch adds no progress, so blocking counts
+// as infinitely slow) and mem_slowdown_max (the largest S of any guest in
+// any epoch; blocked time is not in it but in mem_blocked_vm_s); mem_reclaim_cpu_core_s and mem_reclaim_cpu_cores; mem_swap_ins
 // and mem_guest_faults (pages); mem_blocked_vm_s; mem_time_soft,
 // mem_time_hard and mem_time_low (shares of host-epochs with guests).
 // Sampling writes host_memory.csv. The memory model does not follow live
