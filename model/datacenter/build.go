@@ -49,7 +49,9 @@ func Check(sc *scenarios.Scenario) error {
 			}
 		}
 	}
-	if anyMemory(sc) && sc.Consolidation.Overload != "none" && sc.Consolidation.Overload != "" && !IsStudy(sc) {
+	// Every run of a memory-placement study simulates memory.
+	memRuns := (anyMemory(sc) && !IsStudy(sc)) || sc.Study.Kind == "memory-placement"
+	if memRuns && sc.Consolidation.Overload != "none" && sc.Consolidation.Overload != "" {
 		bad("memory.enabled", "the memory model does not follow migrations yet: turn consolidation off (consolidation.overload = \"none\") or memory off")
 	}
 	hostsWithMemory := 0
