@@ -73,6 +73,21 @@ func Check(sc *scenarios.Scenario) error {
 			bad(fmt.Sprintf("host_group[%d].cpu_allocation_ratio", i), "must be at most 1 with vm_scheduler = \"space-shared\" (a vCPU owns a core), got %v", g.CPUAllocationRatio)
 		}
 	}
+	// A cloud study's variants are datacenter runs of their own: check
+	// each as it will run (the loader has checked their keys).
+	if sc.Study.Kind == "cloud" {
+		seed := sc.Seed
+		for i, v := range sc.Study.Variants {
+			vs, err := scenarios.Reload(sc, LoadOptions(v.Set, &seed))
+			if err == nil {
+				vs.Study = scenarios.Study{}
+				err = Check(vs)
+			}
+			if err != nil {
+				errs = append(errs, fmt.Errorf("study.variant[%d] (%s): %w", i, v.Name, err))
+			}
+		}
+	}
 	return errors.Join(errs...)
 }
 

@@ -315,3 +315,37 @@ arrival = { until = "35m" }
 		}
 	}
 }
+
+// A cloud study's variants are checked as the runs they will be, so that
+// `simrun validate` reports what would fail once running: a variant that
+// drops the lifetime of a run without a duration would run forever.
+func TestCloudStudyVariantsChecked(t *testing.T) {
+	sc := loadText(t, "v.toml", `
+[[host_group]]
+count = 1
+cores = 4
+mips_per_core = 2000
+ram_gib = 8
+[[vm_group]]
+count = 2
+vcpus = 1
+mips = 1000
+ram_gib = 1
+lifetime = "10m"
+[cloud]
+[[cloud.image]]
+name = "i"
+size_gib = 1
+[study]
+kind = "cloud"
+[[study.variant]]
+name = "fine"
+[[study.variant]]
+name = "forever"
+set = ['vm_group.0.lifetime="0s"']
+`)
+	err := Check(sc)
+	if err == nil || !strings.Contains(err.Error(), "study.variant[1] (forever): v.toml: vm_group[0]: runs forever") || strings.Contains(err.Error(), "variant[0]") {
+		t.Errorf("error %v", err)
+	}
+}
