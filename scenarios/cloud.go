@@ -570,6 +570,31 @@ func (l *loader) cloud(sc *Scenario, doc map[string]any) {
 	l.cloudTimes(sc)
 }
 
+// cloudBytes estimates the control plane's memory for the size guard: its
+// controllers' workers (≈ 44 B each measured on euca-burst with 10⁵
+// workers per NC, doubled) and a launch record per VM (counted with the
+// VMs).
+func cloudBytes(sc *Scenario, nodes float64) float64 { return cloudWorkers(sc, nodes) * 100 }
+
+// cloudWorkers is the number of the control plane's workers (0 without
+// [cloud]).
+func cloudWorkers(sc *Scenario, nodes float64) float64 {
+	c := &sc.Cloud
+	if !c.Enabled {
+		return 0
+	}
+	w := func(n int) float64 { return float64(max(n, 0)) }
+	return nodes*w(c.NC.Workers) + float64(len(c.Clusters))*w(c.CC.Workers) + w(c.CLC.Workers) + w(c.Walrus.Workers) + w(c.SC.Workers)
+}
+
+// cloudNote names the control plane's workers in the size guard's message.
+func cloudNote(sc *Scenario, nodes float64) string {
+	if n := cloudWorkers(sc, nodes); n > 0 {
+		return fmt.Sprintf(", %.4g control-plane workers", n)
+	}
+	return ""
+}
+
 // maxCloudTime is the longest any single transfer, message or volume
 // creation may take on its own (as for the service-time distributions):
 // beyond it the model's clock, int64 nanoseconds, would soon overflow.

@@ -89,6 +89,9 @@ func TestCloudBadInput(t *testing.T) {
 			[]string{`cloud.walrus.bandwidth_gbps: too slow: image "img" (2 GiB) would take`, `cloud.nc.disk_mibps: too slow: image "img" (2 GiB)`,
 				"host_group[0].bandwidth_gbps: too slow: image", "cloud.sc.create_mibps: too slow: creating a 10 GiB volume",
 				"cloud.links.user.bandwidth_gbps: too slow: a 4 KiB message", "cloud.links.cc_nc.latency: 2000h0m0s is longer than any message takes (at most 1000h)"}},
+		// 10⁵ workers on each of 10⁶ nodes would need 10 TB.
+		{"workers beyond memory", strings.Replace(strings.Replace(cloudGood, "count = 2\ncores", "count = 1_000_000\ncores", 1), "[cloud]\n", "[cloud]\nnc = { workers = 100000 }\n", 1),
+			[]string{"would need about 9.1 TiB of memory (1e+06 hosts, 1 VMs, 0 cloudlets, 1e+11 control-plane workers)"}},
 		// 1 h of polls every nanosecond on 2 nodes ran for days.
 		{"polls too often", strings.Replace(cloudGood, "[cloud]\n", "[cloud]\npoll_period = \"1ns\"\n", 1),
 			[]string{"cloud.poll_period: 7.2e+12 polls over 1h0m0s of run is too much work (limit 2e9)"}},
