@@ -38,6 +38,8 @@ type MemState struct {
 	// ActiveMiB is the sum of the guests' working sets, those placed in
 	// the current batch included.
 	ActiveMiB float64
+	// ReservedMiB is the sum of the booked guests' reservations.
+	ReservedMiB float64
 
 	// The booked guests by image: how many, and the touched memory they
 	// can share within themselves and with guests of their image.
@@ -60,8 +62,9 @@ type MemRequest struct {
 	// shareable within the guest (zero pages) and SharedInter with guests
 	// of its image (model/mem's sharing model).
 	TouchedMiB, SharedIntra, SharedInter float64
-	// WorkingSetMiB is its expected working set.
-	WorkingSetMiB float64
+	// WorkingSetMiB is its expected working set; ReservationMiB the
+	// memory it is guaranteed (never reclaimed).
+	WorkingSetMiB, ReservationMiB float64
 }
 
 // SharedMiB is the memory the booked guests are expected to save by page
@@ -101,6 +104,7 @@ func imageSaving(n int, inter float64) float64 {
 func (m *MemState) book(r *MemRequest, sign int) {
 	m.intraMiB += float64(sign) * r.TouchedMiB * r.SharedIntra
 	m.ActiveMiB += float64(sign) * r.WorkingSetMiB
+	m.ReservedMiB += float64(sign) * r.ReservationMiB
 	i := slices.IndexFunc(m.images, func(im memImage) bool { return im.image == r.Image })
 	if i < 0 {
 		if sign < 0 {
@@ -116,7 +120,7 @@ func (m *MemState) book(r *MemRequest, sign int) {
 		m.images = slices.Delete(m.images, i, i+1)
 	}
 	if len(m.images) == 0 {
-		m.intraMiB = 0 // no rounding residue on an empty host
+		m.intraMiB, m.ReservedMiB = 0, 0 // no rounding residue on an empty host
 	}
 }
 
@@ -175,6 +179,26 @@ func (f WorkingSetFilter) Filter(h *HostState, r *Request) (bool, string) {
 	return fitsIn(h.Mem.ActiveMiB+r.Mem.WorkingSetMiB, u, u), "working sets would not fit"
 }
 
+// ReservationFilter is admission control for reservations (Waldspurger,
+// OSDI 2002, §6.2): it refuses hosts whose memory guests can hold in the
+// high state, less the booked guests' reservations, would not cover the
+// request's. Hosts without a simulated memory, and requests without a
+// reservation, pass. (The datacenter model applies the same rule when a
+// VM is placed, whatever the policy.)
+type ReservationFilter struct{}
+
+// Name implements Filter.
+func (ReservationFilter) Name() string { return "reservation" }
+
+// Filter implements Filter.
+func (ReservationFilter) Filter(h *HostState, r *Request) (bool, string) {
+	if h.Mem == nil || r.Mem == nil || r.Mem.ReservationMiB <= 0 {
+		return true, ""
+	}
+	u := h.Mem.usable()
+	return fitsIn(h.Mem.ReservedMiB+r.Mem.ReservationMiB, u, u), "reservations would not fit"
+}
+
 // SharingRAMFilter is the RAM filter with expected sharing: a host takes
 // the request while the booked memory less what page sharing is expected
 // to save (MemState.SharedMiB, the request included) stays within RAM ×
@@ -216,8 +240,8 @@ func (MemPressureScorer) Score(h *HostState, r *Request) float64 {
 
 // MemAware is a placement pipeline that sees actual memory: the strict
 // filters, with the RAM filter replaced by SharingRAMFilter when
-// Admission is "sharing"; MemStateFilter and WorkingSetFilter (when Fit >
-// 0); then the weighted MemPressureScorer and PackScorer, ties to the
+// Admission is "sharing"; MemStateFilter, ReservationFilter and
+// WorkingSetFilter (when Fit > 0); then the weighted MemPressureScorer and PackScorer, ties to the
 // lowest index (with both weights 0, the default, it is first fit among
 // the hosts the memory filters pass). A placement that
 // passes the sharing admission but not the plain RAM booking is recorded
@@ -239,7 +263,7 @@ func (p *MemAware) build() {
 	if p.Admission == "sharing" {
 		ram = SharingRAMFilter{}
 	}
-	p.filters = []Filter{CoreFilter{}, ram, DiskFilter{}, MIPSFilter{}, MemStateFilter{p.MaxState}}
+	p.filters = []Filter{CoreFilter{}, ram, DiskFilter{}, MIPSFilter{}, MemStateFilter{p.MaxState}, ReservationFilter{}}
 	if p.Fit > 0 {
 		p.filters = append(p.filters, WorkingSetFilter{p.Fit})
 	}

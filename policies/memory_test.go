@@ -132,6 +132,16 @@ func TestMemoryFiltersAndScorer(t *testing.T) {
 			t.Errorf("%s: %v %q, want %v", tc.name, ok, why, tc.ok)
 		}
 	}
+	// Reservations: 15372 MiB for guests, 12000 reserved already.
+	h.Mem.ReservedMiB = 12000
+	small.Mem.ReservationMiB, big.Mem.ReservationMiB = 3000, 4000
+	if ok, _ := (ReservationFilter{}).Filter(&h, &small); !ok {
+		t.Error("15000 ≤ 15372 reserved: refused")
+	}
+	if ok, why := (ReservationFilter{}).Filter(&h, &big); ok || why != "reservations would not fit" {
+		t.Errorf("16000 > 15372 reserved: %v %q", ok, why)
+	}
+	small.Mem.ReservationMiB, big.Mem.ReservationMiB = 0, 0
 	plain := hostState(16, 1000, 16384)
 	if ok, _ := (MemStateFilter{MemHigh}).Filter(&plain, &small); !ok {
 		t.Error("a host without a simulated memory must pass")

@@ -63,7 +63,7 @@ func registry() map[string]entry {
 			func(a *args) Placer {
 				return &PowerSave{IdleThreshold: secondsArg(a, "idle_threshold_s", 300, 300)}
 			}},
-		"mem-aware": {"filters and scorers on actual memory (host models with [memory] enabled): refuse hosts worse than max_state (soft) or whose working sets would exceed working_set_fit (1.0) of their memory; then first fit, or weigh low pressure (pressure_weight, 0) and packing (pack_weight, 0); admission = \"sharing\" books RAM less the expected page sharing",
+		"mem-aware": {"filters and scorers on actual memory (host models with [memory] enabled): refuse hosts worse than max_state (soft), whose guests' reservations would not fit, or whose working sets would exceed working_set_fit (1.0) of their memory; then first fit, or weigh low pressure (pressure_weight, 0) and packing (pack_weight, 0); admission = \"sharing\" books RAM less the expected page sharing",
 			newMemAware},
 		"pabfd": {"power-aware best fit decreasing (Beloglazov & Buyya 2012): least power increase; args max_util (1.0), wake_cost (true)",
 			func(a *args) Placer {

@@ -65,6 +65,12 @@ func (l *LaunchRecord) Stages() []float64 {
 		l.NCServiceS, l.WalrusQueueS, l.WalrusServiceS, l.TransferS, l.DiskS, l.BootS, l.NetworkS}
 }
 
+// SetStages sets the record's stage times from s, in StageNames order.
+func (l *LaunchRecord) SetStages(s []float64) {
+	l.MsgS, l.CLCQueueS, l.CLCServiceS, l.CCQueueS, l.CCServiceS, l.WakeS, l.NCQueueS = s[0], s[1], s[2], s[3], s[4], s[5], s[6]
+	l.NCServiceS, l.WalrusQueueS, l.WalrusServiceS, l.TransferS, l.DiskS, l.BootS, l.NetworkS = s[7], s[8], s[9], s[10], s[11], s[12], s[13]
+}
+
 // WalrusSample is Walrus's outgoing throughput from TimeS on (walrus.csv).
 type WalrusSample struct {
 	TimeS float64 `csv:"time_s"`

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/simrun/simrun/internal/suggest"
 	"github.com/simrun/simrun/sim"
@@ -432,6 +433,17 @@ func (l *loader) cloud(sc *Scenario, doc map[string]any) {
 	if c.CLCPollPeriod.Time <= 0 {
 		l.errorf("cloud.clc_poll_period", "must be > 0")
 	}
+	// Every poll period each node is polled (and every CLC poll period
+	// each cluster): refuse what would run for hours.
+	if d := float64(sc.Duration.Time); d > 0 && c.PollPeriod.Time > 0 && c.CLCPollPeriod.Time > 0 {
+		nodes := 0
+		for _, g := range sc.HostGroups {
+			nodes += max(g.Count, 0)
+		}
+		if polls := d/float64(c.PollPeriod.Time)*float64(nodes) + d/float64(c.CLCPollPeriod.Time)*float64(len(c.Clusters)); polls > 2e9 {
+			l.errorf("cloud.poll_period", "%.3g polls over %v of run is too much work (limit 2e9); lengthen cloud.poll_period (or clc_poll_period) or shorten the run", polls, sc.Duration)
+		}
+	}
 	if c.Quota < 0 {
 		l.errorf("cloud.quota", "must be ≥ 0 (0: no limit), got %d", c.Quota)
 	}
@@ -555,6 +567,85 @@ func (l *loader) cloud(sc *Scenario, doc map[string]any) {
 	if math.IsNaN(c.Links.MessageKiB) || c.Links.MessageKiB < 0 || c.Links.MessageKiB > 1<<20 {
 		l.errorf("cloud.links.message_kib", "must be in [0, 1048576], got %v", c.Links.MessageKiB)
 	}
+	l.cloudTimes(sc)
+}
+
+// cloudBytes estimates the control plane's memory for the size guard: its
+// controllers' workers (≈ 44 B each measured on euca-burst with 10⁵
+// workers per NC, doubled) and a launch record per VM (counted with the
+// VMs).
+func cloudBytes(sc *Scenario, nodes float64) float64 { return cloudWorkers(sc, nodes) * 100 }
+
+// cloudWorkers is the number of the control plane's workers (0 without
+// [cloud]).
+func cloudWorkers(sc *Scenario, nodes float64) float64 {
+	c := &sc.Cloud
+	if !c.Enabled {
+		return 0
+	}
+	w := func(n int) float64 { return float64(max(n, 0)) }
+	return nodes*w(c.NC.Workers) + float64(len(c.Clusters))*w(c.CC.Workers) + w(c.CLC.Workers) + w(c.Walrus.Workers) + w(c.SC.Workers)
+}
+
+// cloudNote names the control plane's workers in the size guard's message.
+func cloudNote(sc *Scenario, nodes float64) string {
+	if n := cloudWorkers(sc, nodes); n > 0 {
+		return fmt.Sprintf(", %.4g control-plane workers", n)
+	}
+	return ""
+}
+
+// maxCloudTime is the longest any single transfer, message or volume
+// creation may take on its own (as for the service-time distributions):
+// beyond it the model's clock, int64 nanoseconds, would soon overflow.
+const maxCloudTime = 1000 * sim.Hour
+
+// cloudTimes refuses rates so low (or latencies so long) that one image
+// transfer over a link, one control message or one volume's creation
+// alone would take longer than maxCloudTime. Rates that are not positive
+// were reported already.
+func (l *loader) cloudTimes(sc *Scenario) {
+	c := &sc.Cloud
+	most := sim.Seconds(maxCloudTime)
+	img, imgName := 0.0, ""
+	for _, im := range c.Images {
+		if b := im.SizeGiB * (1 << 30); b > img {
+			img, imgName = b, im.Name
+		}
+	}
+	slow := func(key string, bytesPerS, bytes float64, what string) {
+		if bytesPerS > 0 && bytes/bytesPerS > most {
+			l.errorf(key, "too slow: %s would take %.3g h over it (at most 1000h)", what, bytes/bytesPerS/3600)
+		}
+	}
+	image := fmt.Sprintf("image %q (%g GiB)", imgName, img/(1<<30))
+	slow("cloud.walrus.bandwidth_gbps", c.Walrus.BandwidthGbps*1e9/8, img, image)
+	slow("cloud.nc.disk_mibps", c.NC.DiskMiBps*(1<<20), img, image)
+	for i, cl := range c.Clusters {
+		slow(fmt.Sprintf("cloud.cluster[%d].uplink_gbps", i), cl.UplinkGbps*1e9/8, img, image)
+		for _, hg := range cl.HostGroups {
+			for j, g := range sc.HostGroups {
+				if g.Name == hg {
+					slow(fmt.Sprintf("host_group[%d].bandwidth_gbps", j), g.BandwidthGbps*1e9/8, img, image)
+				}
+			}
+		}
+	}
+	vol := 0.0
+	for _, g := range sc.VMGroups {
+		vol = max(vol, g.VolumeGiB)
+	}
+	slow("cloud.sc.create_mibps", c.SC.CreateMiBps, vol*1024, fmt.Sprintf("creating a %g GiB volume", vol))
+	msg := c.Links.MessageKiB * 1024
+	for _, lk := range []struct {
+		k string
+		l Link
+	}{{"user", c.Links.User}, {"clc_cc", c.Links.CLCCC}, {"cc_nc", c.Links.CCNC}, {"walrus", c.Links.Walrus}, {"storage", c.Links.Storage}} {
+		slow("cloud.links."+lk.k+".bandwidth_gbps", lk.l.BandwidthGbps*1e9/8, msg, fmt.Sprintf("a %g KiB message", c.Links.MessageKiB))
+		if lk.l.Latency.Time > maxCloudTime {
+			l.errorf("cloud.links."+lk.k+".latency", "%v is longer than any message takes (at most 1000h)", lk.l.Latency)
+		}
+	}
 }
 
 // uniqueName checks the name of the array entry at key (it has one, not
@@ -629,10 +720,17 @@ func (l *loader) cloudStudy(sc *Scenario) {
 	if len(st.Variants) == 0 {
 		l.errorf("study.variant", "a \"cloud\" study needs at least one [[study.variant]] (a name and the --set overrides that make it)")
 	}
-	var names []string
+	var names, metrics []string
 	for i, v := range st.Variants {
 		k := fmt.Sprintf("study.variant[%d]", i)
 		names = l.uniqueName(k, v.Name, names)
+		// Its figures go into summary.json as <metric name>.<figure>.
+		if mn := VariantMetricName(v.Name); v.Name != "" && mn == "" {
+			l.errorf(k+".name", "needs a letter or digit (its figures are summary metrics named after it), got %q", v.Name)
+		} else if j := slices.Index(metrics, mn); mn != "" && j >= 0 && names[j] != v.Name {
+			l.errorf(k+".name", "%q and study.variant[%d]'s %q give the same summary metrics (%s.…): rename one", v.Name, j, names[j], mn)
+		}
+		metrics = append(metrics, VariantMetricName(v.Name))
 		for j, s := range v.Set {
 			if key, _, ok := strings.Cut(s, "="); !ok || strings.TrimSpace(key) == "" {
 				l.errorf(fmt.Sprintf("%s.set[%d]", k, j), "want key=value, got %q", s)
@@ -641,6 +739,24 @@ func (l *loader) cloudStudy(sc *Scenario) {
 			}
 		}
 	}
+}
+
+// VariantMetricName is the prefix of a cloud study variant's figures in
+// summary.json: its name in lower case, letters, digits and underscores
+// ("cold, 32" → "cold_32").
+func VariantMetricName(v string) string {
+	var b strings.Builder
+	under := false
+	for _, r := range strings.ToLower(v) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+			under = false
+		} else if !under && b.Len() > 0 {
+			b.WriteByte('_')
+			under = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "_")
 }
 
 // checkVariants loads every variant of a "cloud" study, so that a bad

@@ -79,6 +79,27 @@ func TestCloudBadInput(t *testing.T) {
 			[]string{`study.kind: a "cloud" study compares control-plane variants: the scenario needs a [cloud] section`}},
 		{"bad variant", cloudGood + "[study]\nkind = \"cloud\"\n[[study.variant]]\nname = \"a\"\nset = [\"cloud.polcy=greedy\"]\n[[study.variant]]\nname = \"a\"\nset = [\"nokey\"]\n",
 			[]string{`study.variant[1].name: duplicate name "a"`, `study.variant[1].set[0]: want key=value, got "nokey"`}},
+		// Rates and latencies so extreme that one transfer, message or
+		// volume creation outlasts the clock: refused, each at its key
+		// (they overflowed the int64 nanosecond clock and panicked).
+		{"rates too slow for the clock", strings.NewReplacer("[cloud]\n",
+			"[cloud]\nwalrus = { bandwidth_gbps = 1e-300 }\nnc = { disk_mibps = 1e-300 }\nsc = { create_mibps = 1e-300 }\n"+
+				"links = { user = { bandwidth_gbps = 1e-300 }, cc_nc = { latency = \"2000h\" } }\n",
+			"ram_gib = 8", "ram_gib = 8\nbandwidth_gbps = 1e-9", "ram_gib = 1\n", "ram_gib = 1\nvolume_gib = 10\n").Replace(cloudGood),
+			[]string{`cloud.walrus.bandwidth_gbps: too slow: image "img" (2 GiB) would take`, `cloud.nc.disk_mibps: too slow: image "img" (2 GiB)`,
+				"host_group[0].bandwidth_gbps: too slow: image", "cloud.sc.create_mibps: too slow: creating a 10 GiB volume",
+				"cloud.links.user.bandwidth_gbps: too slow: a 4 KiB message", "cloud.links.cc_nc.latency: 2000h0m0s is longer than any message takes (at most 1000h)"}},
+		// 10⁵ workers on each of 10⁶ nodes would need 10 TB.
+		{"workers beyond memory", strings.Replace(strings.Replace(cloudGood, "count = 2\ncores", "count = 1_000_000\ncores", 1), "[cloud]\n", "[cloud]\nnc = { workers = 100000 }\n", 1),
+			[]string{"would need about 9.1 TiB of memory (1e+06 hosts, 1 VMs, 0 cloudlets, 1e+11 control-plane workers)"}},
+		// 1 h of polls every nanosecond on 2 nodes ran for days.
+		{"polls too often", strings.Replace(cloudGood, "[cloud]\n", "[cloud]\npoll_period = \"1ns\"\n", 1),
+			[]string{"cloud.poll_period: 7.2e+12 polls over 1h0m0s of run is too much work (limit 2e9)"}},
+		// Each variant's figures are summary metrics named after it: two
+		// names that give one metric name would overwrite each other.
+		{"variants' metric names", cloudGood + "[study]\nkind = \"cloud\"\n[[study.variant]]\nname = \"cold, 32\"\n[[study.variant]]\nname = \"Cold 32\"\n[[study.variant]]\nname = \"--\"\n",
+			[]string{`study.variant[1].name: "Cold 32" and study.variant[0]'s "cold, 32" give the same summary metrics (cold_32.…)`,
+				`study.variant[2].name: needs a letter or digit (its figures are summary metrics named after it), got "--"`}},
 		{"variant's override fails", cloudGood + "[study]\nkind = \"cloud\"\n[[study.variant]]\nname = \"slow\"\nset = [\"cloud.poll_period=-5\"]\n",
 			[]string{"study.variant[0] (slow): ", "cloud.poll_period: must not be negative"}},
 	} {

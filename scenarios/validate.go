@@ -690,7 +690,7 @@ func (l *loader) sizeGuard(sc *Scenario) {
 	// Per-entity costs measured on cloudsim-scale (host ≈ 400 B with its
 	// scheduler state, VM ≈ 500 B with outcome record, cloudlet ≈ 150 B with
 	// its record), doubled for headroom.
-	bytes := hosts*1024 + vms*1024 + cls*300
+	bytes := hosts*1024 + vms*1024 + cls*300 + cloudBytes(sc, hosts)
 	if dt := sc.Output.SampleInterval.Time; dt > 0 && sc.Duration.Time > 0 {
 		samples := math.Floor(float64(sc.Duration.Time)/float64(dt)) + 1
 		bytes += samples * (hosts*100 + vms*80)
@@ -698,7 +698,7 @@ func (l *loader) sizeGuard(sc *Scenario) {
 	if bytes > maxBytes {
 		l.errs = append(l.errs, errors.New(fmt.Sprintf(
 			"%s: this scenario would need about %s of memory (%.4g hosts, %.4g VMs, %.4g cloudlets%s); the limit is %s: reduce the counts or the sampling",
-			l.file, human(bytes), hosts, vms, cls, sampledNote(sc), human(maxBytes))))
+			l.file, human(bytes), hosts, vms, cls, sampledNote(sc)+cloudNote(sc, hosts), human(maxBytes))))
 	}
 }
 

@@ -60,6 +60,12 @@ func TestBadInputExitCodes(t *testing.T) {
 		{"bad set", okScenario, []string{"--set", "nope=1"}, `--set nope: no key "nope" here`},
 		{"cloud key", okScenario + "[cloud]\nview = \"polll\"\n[[cloud.image]]\nname = \"i\"\nsize_gib = 1\n", nil, `cloud.view: unknown value "polll" (did you mean "poll"?)`},
 		{"cloud set", okScenario + "[cloud]\n[[cloud.image]]\nname = \"i\"\nsize_gib = 1\n", []string{"--set", "cloud.clc.worker=2"}, `--set cloud.clc.worker: no key "worker" here (did you mean "workers"?)`},
+		// Rates that overflowed the clock (a panic) and a memory that left
+		// guests nothing (NaN metrics).
+		{"cloud rate", okScenario + "[cloud]\n[[cloud.image]]\nname = \"i\"\nsize_gib = 1\n", []string{"--set", "cloud.walrus.bandwidth_gbps=1e-300"},
+			`cloud.walrus.bandwidth_gbps: too slow: image "i" (1 GiB) would take`},
+		{"memory overhead", okScenario + "[memory]\nenabled = true\noverhead_mib = 8192\n", nil,
+			"host_group[0].ram_gib: 8 GiB (8192 MiB) leaves no memory for guests after memory.overhead_mib (8192)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -95,6 +101,17 @@ func TestOversizedVMIsAResult(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(dir, "o", "vm_outcomes.csv"))
 	if !strings.Contains(string(b), "rejected,-1,0,-1,-1,0,0,0/2 hosts fit: 2 short on cores") {
 		t.Fatalf("outcomes:\n%s", b)
+	}
+}
+
+// A control plane whose launches were all turned away prints no latency
+// (there is none), not zeros.
+func TestNoLatencyWithoutInstances(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, "c.toml", strings.Replace(okScenario, "vcpus = 1", "vcpus = 64", 1)+"[cloud]\n[[cloud.image]]\nname = \"i\"\nsize_gib = 1\n")
+	code, stdout, stderr := runCLI(t, "run", p, "-o", filepath.Join(dir, "o"))
+	if code != 0 || !strings.Contains(stdout, "launches: 3 requested, 0 running, 3 rejected, 0 pending; no instance came up") || strings.Contains(stdout, "latency") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }
 

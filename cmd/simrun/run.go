@@ -229,9 +229,13 @@ func printSummary(w io.Writer, s *results.Summary, dir string, files []string) {
 			sd, m["mem_slowdown_max"], m["mem_reclaimed_mib"], m["mem_shared_saved_mib"], m["mem_balloon_mib"], m["mem_compressed_saved_mib"], m["mem_swapped_mib"], m["mem_reclaim_cpu_cores"])
 	}
 	if m := s.Metrics; m["launches"] > 0 {
-		fmt.Fprintf(w, "  launches: %g requested, %g running, %g rejected, %g pending; latency mean %.4g s, p50 %.4g s, p95 %.4g s, p99 %.4g s\n",
-			m["launches"], m["launches_running"], m["launches_rejected"], m["launches_pending"],
-			m["mean_launch_latency_s"], m["p50_launch_latency_s"], m["p95_launch_latency_s"], m["p99_launch_latency_s"])
+		lat := "no instance came up"
+		if m["launches_running"] > 0 {
+			lat = fmt.Sprintf("latency mean %.4g s, p50 %.4g s, p95 %.4g s, p99 %.4g s",
+				m["mean_launch_latency_s"], m["p50_launch_latency_s"], m["p95_launch_latency_s"], m["p99_launch_latency_s"])
+		}
+		fmt.Fprintf(w, "  launches: %g requested, %g running, %g rejected, %g pending; %s\n",
+			m["launches"], m["launches_running"], m["launches_rejected"], m["launches_pending"], lat)
 		fmt.Fprintf(w, "  control plane: %g NC refusals, %g cluster retries; image cache hits %.1f %%, Walrus %.4g GiB; %g node wake-ups, %g power-downs; waits CLC %.3g s, CC %.3g s, NC %.3g s (means)\n",
 			m["nc_refusals"], m["cluster_retries"], 100*m["cache_hit_rate"], m["walrus_gib"], m["node_wakeups"], m["node_powerdowns"],
 			m["clc_wait_mean_s"], m["cc_wait_mean_s"], m["nc_wait_mean_s"])

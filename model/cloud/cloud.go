@@ -20,6 +20,11 @@ type Infra interface {
 	Real() *policies.Cluster
 	// Request is what VM v books on a host.
 	Request(v int) policies.Request
+	// Accepts reports whether host h can take VM v now: its real
+	// resources (and, where the datacenter simulates memory, its memory
+	// not yet reserved) have room. An NC that cannot take a launch
+	// refuses it.
+	Accepts(v, h int) bool
 	// Admit books VM v on host h: the NC accepted it; it is booting.
 	Admit(v, h int)
 	// Start runs VM v: its instance is up.
@@ -102,13 +107,11 @@ type poller struct {
 
 // snapshot is a node's resources as its NC reported them.
 type snapshot struct {
-	ok                 bool
-	vcpus              int
-	ram, disk, bw      float64
-	vms                int
-	slots              []int // a CC's report to the CLC: free slots per type
-	refusedPowerDown   bool
-	unreachable, awake bool
+	ok            bool
+	vcpus         int
+	ram, disk, bw float64
+	vms           int
+	slots         []int // a CC's report to the CLC: free slots per type
 }
 
 // cluster is a Cluster Controller and its cached view of its nodes.

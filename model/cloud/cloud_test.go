@@ -10,6 +10,7 @@ import (
 
 	"github.com/simrun/simrun/model/vm"
 	"github.com/simrun/simrun/policies"
+	"github.com/simrun/simrun/results"
 	"github.com/simrun/simrun/scenarios"
 	"github.com/simrun/simrun/sim"
 )
@@ -100,10 +101,14 @@ type fake struct {
 
 func (f *fake) Real() *policies.Cluster      { return f.real }
 func (f *fake) Request(int) policies.Request { return f.req }
-func (f *fake) Admit(v, h int)               { f.real.Allocate(h, &f.req); f.admitted[v] = h }
-func (f *fake) Reject(v int, reason string)  { f.reasons[v] = reason; f.ended++ }
-func (f *fake) SetPower(h int, on bool)      { f.on[h] = on }
-func (f *fake) Live() bool                   { return f.ended < f.n }
+func (f *fake) Accepts(_, h int) bool {
+	ok, _ := f.real.Fits(h, &f.req)
+	return ok
+}
+func (f *fake) Admit(v, h int)              { f.real.Allocate(h, &f.req); f.admitted[v] = h }
+func (f *fake) Reject(v int, reason string) { f.reasons[v] = reason; f.ended++ }
+func (f *fake) SetPower(h int, on bool)     { f.on[h] = on }
+func (f *fake) Live() bool                  { return f.ended < f.n }
 func (f *fake) Start(v int) {
 	f.started[v] = f.s.Now()
 	if f.lifetime > 0 {
@@ -295,5 +300,83 @@ func TestPowerSave(t *testing.T) {
 		if f.on[h] {
 			t.Errorf("node %d was woken too", h)
 		}
+	}
+}
+
+// A transfer slower than the clock can count (a rate the loader refuses)
+// never ends, rather than scheduling its end in the past: the launch is
+// still pending, and nothing panics.
+func TestTransferBeyondTheClock(t *testing.T) {
+	sc, err := scenarios.LoadBytes("t.toml", []byte(instant), scenarios.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Cloud.Walrus.BandwidthGbps = 1e-300
+	g, v := sc.HostGroups[0], sc.VMGroups[0]
+	var hs []policies.HostState
+	for range g.Count {
+		hs = append(hs, policies.HostState{Cores: g.Cores, MIPSPerCore: g.MIPSPerCore, RAMMiB: g.RAMGiB * 1024,
+			DiskMiB: g.StorageGB * 1024, BandwidthMbps: g.BandwidthGbps * 1000, CPURatio: 1, RAMRatio: 1, DiskRatio: 1, On: true})
+	}
+	f := &fake{s: sim.New(1), real: policies.NewCluster(hs), n: 1,
+		req: policies.Request{VCPUs: v.VCPUs, MIPS: v.MIPS, RAMMiB: v.RAMGiB * 1024},
+		on:  make([]bool, g.Count), admitted: []int{-1}, started: []sim.Time{-1}, reasons: make([]string, 1)}
+	if f.cp, err = New(f.s, sc, f, []policies.Request{f.req}, 1); err != nil {
+		t.Fatal(err)
+	}
+	f.s.At(sim.Second, func() { f.cp.Submit(0, 0) })
+	f.s.RunUntil(1000 * sim.Second)
+	if f.started[0] >= 0 || f.cp.Latency(0) != -1 || f.cp.Stage(0, sgTransfer) != 0 {
+		t.Errorf("the launch ran at %v (latency %v)", f.started[0], f.cp.Latency(0))
+	}
+}
+
+// Volumes by hand. Once the instance runs, CreateVolume goes user →
+// CLC (10 ms) → CLC's worker (20 ms) → SC (1 ms) → SC's worker, 1 s +
+// 2 GiB at 100 MiB/s = 21.48 s → CLC (1 ms) → user (10 ms): created
+// 21.522 s after. AttachVolume: user → CLC (10 ms) → CLC's worker (30 ms)
+// → CC (0) → CC's worker (5 ms) → NC (0) → NC's worker (1 s) → SC (1 ms)
+// → SC's export (500 ms) → NC (1 ms): attached 1.547 s later.
+func TestVolumeTimesByHand(t *testing.T) {
+	src := strings.Replace(instant, "ram_gib = 1\n", "ram_gib = 1\nvolume_gib = 2\n", 1)
+	src = strings.Replace(src, `user = { latency = "0" }`, `user = { latency = "10ms" }, storage = { latency = "1ms" }`, 1)
+	src = strings.Replace(src, `clc = { run_instances = { mean = "0" } }`,
+		`clc = { run_instances = { mean = "0" }, create_volume = { mean = "20ms" }, attach_volume = { mean = "30ms" } }
+sc = { create_volume = { mean = "1s" }, create_mibps = 100, attach_volume = { mean = "500ms" } }`, 1)
+	src = strings.Replace(src, `cc = { run_instances = { mean = "0" }, workers = 1 }`, `cc = { run_instances = { mean = "0" }, workers = 1, attach_volume = { mean = "5ms" } }`, 1)
+	f := newFake(t, src, "cloud.nc.prewarm=true", `cloud.clc.create_volume.dist="constant"`, `cloud.clc.attach_volume.dist="constant"`,
+		`cloud.cc.attach_volume.dist="constant"`)
+	f.cp.Submit(0, 0)
+	f.s.RunUntil(100 * sim.Second)
+	// The launch: one user-link message, and its image copied at 10¹²
+	// MiB/s (2 ns).
+	if t0 := f.started[0]; t0 < 10*sim.Millisecond || t0 > 10*sim.Millisecond+3 {
+		t.Fatalf("instance running at %v, want 10 ms", t0)
+	}
+	v := &f.cp.vols[f.cp.volOf[0]]
+	if got, want := v.created-v.start, 21522*sim.Millisecond; got != want {
+		t.Errorf("volume created in %v, want %v", got, want)
+	}
+	if got, want := v.attached-v.created, 1547*sim.Millisecond; got != want {
+		t.Errorf("volume attached in %v, want %v", got, want)
+	}
+	if f.cp.stats.volumes != 1 || f.cp.InFlight() != 0 {
+		t.Errorf("%d volumes attached, %d operations in flight", f.cp.stats.volumes, f.cp.InFlight())
+	}
+}
+
+// A volume whose instance is terminated before the attachment reaches
+// its NC is abandoned, and counted: the instance lives 1 s, its 2 GiB
+// volume takes 21.5 s to create. Nothing is left in flight.
+func TestVolumeAbandoned(t *testing.T) {
+	src := strings.Replace(instant, "ram_gib = 1\n", "ram_gib = 1\nvolume_gib = 2\nlifetime = \"1s\"\n", 1)
+	f := newFake(t, src, "cloud.nc.prewarm=true")
+	f.cp.Submit(0, 0)
+	f.s.RunUntil(100 * sim.Second)
+	m := map[string]float64{}
+	f.cp.Finish(f.s.Now(), m, &results.Recorder{}, []string{"g"})
+	if m["volumes_requested"] != 1 || m["volumes_created"] != 1 || m["volumes_abandoned"] != 1 || m["volumes_attached"] != 0 || f.cp.InFlight() != 0 {
+		t.Errorf("volumes: %v requested, %v created, %v abandoned, %v attached; %d in flight",
+			m["volumes_requested"], m["volumes_created"], m["volumes_abandoned"], m["volumes_attached"], f.cp.InFlight())
 	}
 }

@@ -171,8 +171,11 @@
 // cache_hit_rate (hits over the three), cache_evictions; walrus_gib,
 // walrus_busy_s, walrus_mean_mibps (while sending), walrus_peak_mibps;
 // node_wakeups, node_powerdowns, mean_nodes_asleep, mean_nodes_waking;
-// terminations, mean_terminate_latency_s; volumes_created,
-// mean_volume_create_s, volumes_attached, mean_volume_attach_s; and per
+// terminations, mean_terminate_latency_s; volumes_requested,
+// volumes_created, mean_volume_create_s, volumes_attached,
+// mean_volume_attach_s, volumes_abandoned (the instance was being
+// terminated when the attachment reached its NC; the rest of the requested
+// were still on their way at the end); and per
 // controller (clc, cc, nc, walrus, sc; the CCs and the NCs pooled) jobs,
 // wait_mean_s, wait_p95_s (the queueing times of the launch path's jobs:
 // RunInstances at the CLC and CCs, RunInstance at the NCs, GetObject at

@@ -8,7 +8,8 @@ import (
 
 // Stages of a launch: every instant between its request and its end
 // (running or rejected) belongs to exactly one, so the stages add up to
-// the latency exactly (integer nanoseconds).
+// the latency exactly (integer nanoseconds). They are numbered in the
+// order of results.StageNames, the columns of launches.csv.
 const (
 	sgMsg           = iota // control messages crossing links
 	sgCLCQueue             // waiting for a CLC worker
@@ -26,10 +27,6 @@ const (
 	sgNetwork              // the instance's network set-up
 	NStages
 )
-
-// StageNames name the stages (the columns of launches.csv).
-var StageNames = [NStages]string{"msg", "clc_queue", "clc_service", "cc_queue", "cc_service", "wake", "nc_queue",
-	"nc_service", "walrus_queue", "walrus_service", "transfer", "disk", "boot", "network"}
 
 // Launch outcomes.
 const (
@@ -323,8 +320,7 @@ func (cp *ControlPlane) ncDone(h int32, j Job) {
 			return
 		}
 		n.pending--
-		req := cp.infra.Request(int(r.vm))
-		if ok, _ := cp.infra.Real().Fits(int(h), &req); !ok {
+		if !cp.infra.Accepts(int(r.vm), int(h)) {
 			r.refusals++
 			cp.stats.refusals++
 			r.step = stRefusedAtCC

@@ -16,7 +16,6 @@ type counters struct {
 	requested, rejected, refusals  int
 	hits, misses, joins, volumes   int
 	wakeups, powerDowns            int
-	powerDownsDecided              int
 	walrusBytes                    float64
 	walrus, walrusBusy             sim.TimeAvg // bytes/s out of Walrus; 1 while it sends
 	asleep, waking                 sim.TimeAvg
@@ -152,10 +151,7 @@ func (cp *ControlPlane) Finish(end sim.Time, m map[string]float64, rec *results.
 		for k := range sec {
 			sec[k] = sim.Seconds(stages[k])
 		}
-		rr.MsgS, rr.CLCQueueS, rr.CLCServiceS, rr.CCQueueS, rr.CCServiceS = sec[sgMsg], sec[sgCLCQueue], sec[sgCLCService], sec[sgCCQueue], sec[sgCCService]
-		rr.WakeS, rr.NCQueueS, rr.NCServiceS = sec[sgWake], sec[sgNCQueue], sec[sgNCService]
-		rr.WalrusQueueS, rr.WalrusServiceS, rr.TransferS = sec[sgWalrusQueue], sec[sgWalrusService], sec[sgTransfer]
-		rr.DiskS, rr.BootS, rr.NetworkS = sec[sgDisk], sec[sgBoot], sec[sgNetwork]
+		rr.SetStages(sec)
 		if r.termEnd >= 0 {
 			rr.TerminateS = sim.Seconds(r.termEnd - r.termStart)
 		}
@@ -214,7 +210,7 @@ func (cp *ControlPlane) Finish(end sim.Time, m map[string]float64, rec *results.
 		m["p95_launch_latency_s"] = stat.Quantile(0.95, stat.Empirical, lat, nil)
 		m["p99_launch_latency_s"] = stat.Quantile(0.99, stat.Empirical, lat, nil)
 		m["max_launch_latency_s"] = lat[len(lat)-1]
-		for k, name := range StageNames {
+		for k, name := range results.StageNames[:NStages] {
 			m["stage_"+name+"_mean_s"] = stageSums[k] / float64(len(lat))
 		}
 	}
@@ -253,6 +249,15 @@ func (cp *ControlPlane) Finish(end sim.Time, m map[string]float64, rec *results.
 	if len(vAttach) > 0 {
 		m["volumes_attached"] = float64(len(vAttach))
 		m["mean_volume_attach_s"] = stat.Mean(vAttach, nil)
+	}
+	if len(cp.vols) > 0 {
+		abandoned := 0
+		for i := range cp.vols {
+			if cp.vols[i].abandoned {
+				abandoned++
+			}
+		}
+		m["volumes_requested"], m["volumes_abandoned"] = float64(len(cp.vols)), float64(abandoned)
 	}
 	ccs := make([]*Server, len(cp.clusters))
 	for i := range cp.clusters {

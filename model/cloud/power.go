@@ -15,7 +15,6 @@ func (cp *ControlPlane) powerDown(h int32) {
 	k := &cp.clusters[n.cluster]
 	n.vstate, n.idleSince = nodeAsleep, -1
 	k.view.SetOn(int(n.local), false)
-	cp.stats.powerDownsDecided++
 	n.power.step = 0
 	cp.send(linkCCNC, n.power.fn)
 }

@@ -148,8 +148,10 @@ func (cp *ControlPlane) reshare(seeds ...int32) {
 		if x.rate != old[i] || x.ev == 0 {
 			cp.s.Cancel(x.ev)
 			x.ev = 0
-			if x.rate > 0 {
-				x.ev = cp.s.After(sim.FromSeconds(x.rem/x.rate), x.fn)
+			// A flow that would end beyond the clock's range never ends
+			// (the loader keeps single transfers within 1000 h).
+			if d := sim.FromSeconds(x.rem / x.rate); x.rate > 0 && d < sim.Forever-now {
+				x.ev = cp.s.After(d, x.fn)
 			}
 		}
 	}

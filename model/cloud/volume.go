@@ -8,14 +8,15 @@ import "github.com/simrun/simrun/sim"
 // the user then calls AttachVolume: CLC → CC → NC, whose worker connects
 // to the SC over the storage network, where the SC's worker exports the
 // volume, and the answer returns to the NC. The volume's creation and
-// attachment times are recorded per launch.
+// attachment times are recorded per launch; an attachment that reaches
+// the NC after its instance's termination began is abandoned (counted).
 
 type volume struct {
 	vm                       int32
 	gib                      float64
 	step                     uint8
 	start, created, attached sim.Time
-	failed                   bool
+	abandoned                bool // its instance went away before the attachment
 	fn                       func()
 }
 
@@ -50,7 +51,7 @@ func (cp *ControlPlane) volArrive(id int32) {
 		cp.clusters[r.cluster].cc.Submit(Job{Op: opCCAttach, ID: id})
 	case 6:
 		if r.termStart >= 0 || cp.nodes[r.node].state != nodeUp {
-			v.failed = true // the instance is going away
+			v.abandoned = true // the instance is going away
 			cp.inFlight--
 			return
 		}

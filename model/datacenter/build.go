@@ -9,6 +9,7 @@ import (
 
 	"github.com/simrun/simrun/model/cpu"
 	"github.com/simrun/simrun/model/host"
+	"github.com/simrun/simrun/model/mem"
 	"github.com/simrun/simrun/model/mmu"
 	"github.com/simrun/simrun/model/trace"
 	"github.com/simrun/simrun/model/vm"
@@ -48,15 +49,71 @@ func Check(sc *scenarios.Scenario) error {
 			}
 		}
 	}
-	if anyMemory(sc) && sc.Consolidation.Overload != "none" && sc.Consolidation.Overload != "" && !IsStudy(sc) {
+	// Every run of a memory-placement study simulates memory.
+	memRuns := (anyMemory(sc) && !IsStudy(sc)) || sc.Study.Kind == "memory-placement"
+	if memRuns && sc.Consolidation.Overload != "none" && sc.Consolidation.Overload != "" {
 		bad("memory.enabled", "the memory model does not follow migrations yet: turn consolidation off (consolidation.overload = \"none\") or memory off")
+	}
+	hostsWithMemory := 0
+	for i := range sc.HostGroups {
+		if checkGuestMemory(sc, i, bad) && sc.Study.Kind != "memory" {
+			hostsWithMemory += sc.HostGroups[i].Count
+		}
+	}
+	// The memory model's work is up to its hosts × epochs: refuse what
+	// would run for hours, as the memory study does.
+	if d, e := sc.Duration.Time, sc.Memory.Epoch.Time; hostsWithMemory > 0 && d > 0 && e > 0 {
+		if epochs := float64(d) / float64(e); epochs*float64(hostsWithMemory) > 2e9 {
+			bad("memory.epoch", "%v over %v of run and %d hosts is %.3g host-epochs, too much work (limit 2e9); raise memory.epoch or shorten the run",
+				sc.Memory.Epoch, sc.Duration, hostsWithMemory, epochs*float64(hostsWithMemory))
+		}
 	}
 	for i, g := range sc.HostGroups {
 		if g.VMScheduler == "space-shared" && g.CPUAllocationRatio > 1 {
 			bad(fmt.Sprintf("host_group[%d].cpu_allocation_ratio", i), "must be at most 1 with vm_scheduler = \"space-shared\" (a vCPU owns a core), got %v", g.CPUAllocationRatio)
 		}
 	}
+	// A cloud study's variants are datacenter runs of their own: check
+	// each as it will run (the loader has checked their keys).
+	if sc.Study.Kind == "cloud" {
+		seed := sc.Seed
+		for i, v := range sc.Study.Variants {
+			vs, err := scenarios.Reload(sc, LoadOptions(v.Set, &seed))
+			if err == nil {
+				vs.Study = scenarios.Study{}
+				err = Check(vs)
+			}
+			if err != nil {
+				errs = append(errs, fmt.Errorf("study.variant[%d] (%s): %w", i, v.Name, err))
+			}
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// checkGuestMemory refuses a host group whose memory, where the model
+// simulates it (datacenter runs with memory on, a memory-placement study,
+// host_group[0] of a memory study), leaves nothing for guests once the
+// hypervisor's overhead and minFree are taken: the model's free memory
+// would start negative and its metrics be NaN.
+// It reports whether the group's memory is simulated.
+func checkGuestMemory(sc *scenarios.Scenario, i int, bad func(key, format string, a ...any)) bool {
+	g := &sc.HostGroups[i]
+	simulated := memoryOn(sc, g) || (sc.Study.Kind == "memory-placement" && g.Memory == nil) ||
+		(sc.Study.Kind == "memory" && i == 0)
+	if !simulated {
+		return false
+	}
+	ram, m := g.RAMGiB*1024, &sc.Memory
+	minFree := m.MinFreeMiB
+	if minFree == 0 {
+		minFree = mem.MinFree(ram) // model/mem's default
+	}
+	if ram-m.OverheadMiB-minFree <= 0 {
+		bad(fmt.Sprintf("host_group[%d].ram_gib", i), "%v GiB (%.6g MiB) leaves no memory for guests after memory.overhead_mib (%.6g) and memory.min_free_mib (%.6g)",
+			g.RAMGiB, ram, m.OverheadMiB, minFree)
+	}
+	return true
 }
 
 func targetedGroups(sc *scenarios.Scenario) map[string]bool {

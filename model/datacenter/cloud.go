@@ -28,6 +28,15 @@ func (x infra) Terminate(v int)                { x.m.endVM(&x.m.vms[v], vm.Finis
 func (x infra) Reject(v int, reason string)    { x.m.reject(&x.m.vms[v], reason) }
 func (x infra) Live() bool                     { return x.m.live() }
 
+func (x infra) Accepts(v, h int) bool {
+	vv := &x.m.vms[v]
+	req := x.m.request(vv)
+	if ok, _ := x.m.cluster.Fits(h, &req); !ok {
+		return false
+	}
+	return x.m.mem == nil || x.m.memAdmission(vv, h) == ""
+}
+
 func (x infra) Admit(v, h int) {
 	vv := &x.m.vms[v]
 	req := x.m.request(vv)

@@ -153,10 +153,17 @@ func TestCloudNothingLost(t *testing.T) {
 	if running != int(mt["launches_running"]) || rejected != int(mt["launches_rejected"]) || len(rec.Launches) != 153 {
 		t.Errorf("running %d rejected %d, metrics %v %v, %d records", running, rejected, mt["launches_running"], mt["launches_rejected"], len(rec.Launches))
 	}
-	// The records' stages add up too, to rounding.
+	// The records' stages are the launches' (their columns in
+	// results.StageNames order), and add up too, to rounding.
+	if len(results.StageNames) != cloud.NStages {
+		t.Fatalf("%d stage names for %d stages", len(results.StageNames), cloud.NStages)
+	}
 	for _, l := range rec.Launches {
 		sum := 0.0
-		for _, x := range l.Stages() {
+		for k, x := range l.Stages() {
+			if want := sim.Seconds(m.cp.Stage(l.VM, k)); x != want {
+				t.Errorf("record %d: %s %v s, the launch's %v s", l.VM, results.StageNames[k], x, want)
+			}
 			sum += x
 		}
 		if math.Abs(sum-l.LatencyS) > 1e-6 {
@@ -207,17 +214,29 @@ func TestEucaMMC(t *testing.T) {
 // records twice.
 func TestCloudDeterministic(t *testing.T) {
 	var rows [][]results.CloudRow
+	var sums []results.Summary
 	for _, procs := range []int{1, 2} {
 		old := runtime.GOMAXPROCS(procs)
 		sc, err := scenarios.LoadEmbedded("euca-staleness", LoadOptions([]string{"duration=1h"}, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows = append(rows, study(t, sc).CloudRows)
+		rec := study(t, sc)
+		rows, sums = append(rows, rec.CloudRows), append(sums, rec.Summary)
 		runtime.GOMAXPROCS(old)
 	}
-	if len(rows[0]) != 8 || !reflect.DeepEqual(rows[0], rows[1]) {
+	if len(rows[0]) != 8 || !reflect.DeepEqual(rows[0], rows[1]) || !reflect.DeepEqual(sums[0], sums[1]) {
 		t.Fatal("euca-staleness differs between GOMAXPROCS 1 and 2")
+	}
+	// Each variant's headline figures are in the summary under its name.
+	for _, r := range rows[0] {
+		k := scenarios.VariantMetricName(r.Variant)
+		if mt := sums[0].Metrics; mt[k+".p95_launch_latency_s"] != r.P95S || mt[k+".launches_rejected"] != float64(r.Rejected) {
+			t.Errorf("variant %q: summary %v and %v, row %v and %d", r.Variant, mt[k+".p95_launch_latency_s"], mt[k+".launches_rejected"], r.P95S, r.Rejected)
+		}
+	}
+	if _, ok := sums[0].Metrics["deduct_6_s.energy_kwh"]; !ok {
+		t.Error("no deduct_6_s.energy_kwh in the summary")
 	}
 	_, a := run(t, loadText(t, "mixed.toml", mixed))
 	_, b := run(t, loadText(t, "mixed.toml", mixed))
@@ -294,5 +313,39 @@ arrival = { until = "35m" }
 		if v.Requested != sim.Time(i)*10*sim.Minute {
 			t.Errorf("VM %d requested at %v", i, v.Requested)
 		}
+	}
+}
+
+// A cloud study's variants are checked as the runs they will be, so that
+// `simrun validate` reports what would fail once running: a variant that
+// drops the lifetime of a run without a duration would run forever.
+func TestCloudStudyVariantsChecked(t *testing.T) {
+	sc := loadText(t, "v.toml", `
+[[host_group]]
+count = 1
+cores = 4
+mips_per_core = 2000
+ram_gib = 8
+[[vm_group]]
+count = 2
+vcpus = 1
+mips = 1000
+ram_gib = 1
+lifetime = "10m"
+[cloud]
+[[cloud.image]]
+name = "i"
+size_gib = 1
+[study]
+kind = "cloud"
+[[study.variant]]
+name = "fine"
+[[study.variant]]
+name = "forever"
+set = ['vm_group.0.lifetime="0s"']
+`)
+	err := Check(sc)
+	if err == nil || !strings.Contains(err.Error(), "study.variant[1] (forever): v.toml: vm_group[0]: runs forever") || strings.Contains(err.Error(), "variant[0]") {
+		t.Errorf("error %v", err)
 	}
 }

@@ -2,8 +2,6 @@ package datacenter
 
 import (
 	"fmt"
-	"strings"
-	"unicode"
 
 	"github.com/simrun/simrun/results"
 	"github.com/simrun/simrun/scenarios"
@@ -47,7 +45,7 @@ func cloudStudy(sc *scenarios.Scenario, rec *results.Recorder) error {
 	s.Metrics["variants"] = float64(len(rows))
 	// Each variant's headline figures, for sweeps over the study.
 	for _, r := range rows {
-		k := metricName(r.Variant) + "."
+		k := scenarios.VariantMetricName(r.Variant) + "."
 		for name, v := range map[string]float64{"mean_launch_latency_s": r.MeanS, "p50_launch_latency_s": r.P50S,
 			"p95_launch_latency_s": r.P95S, "p99_launch_latency_s": r.P99S, "launches_rejected": float64(r.Rejected),
 			"nc_refusals": float64(r.Refusals), "energy_kwh": r.EnergyKWh, "cache_hit_rate": r.CacheHitRate} {
@@ -75,21 +73,4 @@ func cloudRow(name string, r *results.Recorder) results.CloudRow {
 		NCWaitMeanS: m["nc_wait_mean_s"]}
 	row.Latencies, row.StageMeans = results.LaunchStats(r.Launches, "")
 	return row
-}
-
-// metricName turns a variant's name into a metric name: letters, digits
-// and underscores ("cold, 32" → "cold_32").
-func metricName(v string) string {
-	var b strings.Builder
-	under := false
-	for _, r := range strings.ToLower(v) {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(r)
-			under = false
-		} else if !under && b.Len() > 0 {
-			b.WriteByte('_')
-			under = true
-		}
-	}
-	return strings.TrimSuffix(b.String(), "_")
 }

@@ -234,6 +234,13 @@ func (m *Model) arrive() {
 			m.reject(v, d.Reason)
 			continue
 		}
+		if m.mem != nil {
+			if why := m.memAdmission(v, d.Host); why != "" {
+				m.cluster.Release(d.Host, &m.reqs[i]) // the hypervisor refuses to power it on
+				m.reject(v, why)
+				continue
+			}
+		}
 		m.place(v, d.Host)
 	}
 }

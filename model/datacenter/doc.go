@@ -104,7 +104,12 @@
 // and behaviour of their group's [vm_group.memory] table (image, shares,
 // reservation, limit, sharing fractions, touched memory, a working set
 // that is constant or follows the VM's CPU utilization u as
-// active_idle + (active − active_idle)·u of its RAM).
+// active_idle + (active − active_idle)·u of its RAM). A host admits a
+// guest only while the memory it holds for guests in the high state (less
+// overhead and minFree) not yet reserved covers the guest's reservation —
+// ESX's admission control (Waldspurger, OSDI 2002, §6.2) — so that
+// reservations are honoured: a placement (or, through the control plane,
+// an NC) that would break one is refused.
 //
 // One tick event every epoch (1 s) steps the hosts that are awake, in
 // index order. A host whose epoch changed nothing (mem.Host.StepQuiet)
@@ -147,8 +152,9 @@
 // the hosts): mem_shared_saved_mib, mem_shared_pages (logical shared
 // pages), mem_balloon_mib, mem_compressed_saved_mib, mem_swapped_mib,
 // mem_reclaimed_mib (their sum); mem_slowdown (guest-epochs over Σ
-// progress) and mem_slowdown_max (the largest S of any guest in any
-// epoch); mem_reclaim_cpu_core_s and mem_reclaim_cpu_cores; mem_swap_ins
+// progress: a blocked guest's epoch adds no progress, so blocking counts
+// as infinitely slow) and mem_slowdown_max (the largest S of any guest in
+// any epoch; blocked time is not in it but in mem_blocked_vm_s); mem_reclaim_cpu_core_s and mem_reclaim_cpu_cores; mem_swap_ins
 // and mem_guest_faults (pages); mem_blocked_vm_s; mem_time_soft,
 // mem_time_hard and mem_time_low (shares of host-epochs with guests).
 // Sampling writes host_memory.csv. The memory model does not follow live

@@ -116,7 +116,7 @@ func newMemLink(m *Model) (*memLink, error) {
 		}
 		L.grps = append(L.grps, memGroup{cfg: gm, cpu: gm.WorkingSet == "cpu", req: policies.MemRequest{
 			Image: images[gm.Image], TouchedMiB: gm.Touched * ram, SharedIntra: gm.SharedIntra, SharedInter: gm.SharedInter,
-			WorkingSetMiB: gm.Active * ram}})
+			WorkingSetMiB: gm.Active * ram, ReservationMiB: gm.ReservationGiB * 1024}})
 	}
 	cfgs := make([]*mem.Config, len(sc.HostGroups)) // by host group; nil without memory
 	for gi := range sc.HostGroups {
@@ -310,6 +310,31 @@ func (m *Model) memWake(hi int, mh *memHost) {
 	mh.asleep = false
 	i, _ := slices.BinarySearch(L.awake, int32(hi))
 	L.awake = slices.Insert(L.awake, i, int32(hi))
+}
+
+// memAdmission is ESX's admission control (Waldspurger, OSDI 2002, §6.2):
+// a host powers a guest on only if the memory it has not yet reserved for
+// its guests covers the guest's reservation, so that reservations are
+// always honoured. The memory here is what guests hold in the high state
+// (host memory less the hypervisor's overhead and minFree), so that
+// reclamation keeps room to act above the reservations. It returns the
+// refusal's reason, or "" when the host admits v.
+func (m *Model) memAdmission(v *vm.VM, hi int) string {
+	L := m.mem
+	mh := L.hosts[hi]
+	res := L.grps[m.groupOf(v.ID)].cfg.ReservationGiB * 1024
+	if mh == nil || res <= 0 {
+		return ""
+	}
+	c := &mh.h.Cfg
+	left := c.MemoryMiB - c.OverheadMiB - c.MinFreeMiB
+	for _, mv := range mh.h.VMs {
+		left -= mv.ReservationMiB
+	}
+	if res > left*(1+1e-12) {
+		return "memory admission control: the guests' reservations would exceed the host's memory"
+	}
+	return ""
 }
 
 // memPlace puts VM v, just placed on host hi, on the host's memory, with
