@@ -109,3 +109,26 @@ func TestCloudBadInput(t *testing.T) {
 		})
 	}
 }
+
+// A guest's memory image (which guests share pages) defaults to its
+// group's name; through the control plane, to the machine image it boots,
+// so groups booting one image share.
+func TestMemoryImageDefault(t *testing.T) {
+	second := "[[vm_group]]\nname = \"other\"\ncount = 1\nvcpus = 1\nmips = 1000\nram_gib = 1\n"
+	for _, tc := range []struct {
+		name, src string
+		want      [2]string
+	}{
+		{"no cloud", good + second, [2]string{"vms0", "other"}},
+		{"cloud, image set and defaulted", cloudGood + second, [2]string{"cloud:img", "cloud:img"}},
+		{"memory image set", good + "memory = { image = \"centos\" }\n" + second, [2]string{"centos", "other"}},
+	} {
+		sc, err := LoadBytes("m.toml", []byte(tc.src), Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := [2]string{sc.VMGroups[0].Memory.Image, sc.VMGroups[1].Memory.Image}; got != tc.want {
+			t.Errorf("%s: memory images %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

@@ -43,7 +43,15 @@ func memoryLinkDefaults(sc *Scenario, doc map[string]any) {
 			}
 		}
 		if !has("image") {
+			// Guests booted from one machine image share its pages; without
+			// the control plane each group is its own image.
 			gm.Image = g.Name
+			if defined(doc, "cloud") {
+				if gm.Image = g.Image; gm.Image == "" && len(sc.Cloud.Images) > 0 {
+					gm.Image = sc.Cloud.Images[0].Name
+				}
+				gm.Image = "cloud:" + gm.Image
+			}
 		}
 		def("shared_intra", &gm.SharedIntra, mm.SharedIntra)
 		def("shared_inter", &gm.SharedInter, mm.SharedInter)

@@ -476,7 +476,8 @@ type VMGroup struct {
 // Keys left out take the [memory] table's value of the same name.
 type VMMemory struct {
 	// Image names the guests' OS image: guests of one image on one host
-	// share SharedInter of their touched pages (default: the group's name).
+	// share SharedInter of their touched pages (default: the group's name;
+	// with [cloud], the machine image the group boots).
 	Image string `toml:"image"`
 	// Shares weigh the guests against others when memory is taken
 	// (default 0: one per MiB of RAM, ESX's normal).

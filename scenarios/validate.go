@@ -290,8 +290,8 @@ func applyDefaults(sc *Scenario, file string, doc map[string]any) {
 			sc.Study.Warmup = Duration{sc.Study.Duration.Time / 3}
 		}
 	}
-	memoryLinkDefaults(sc, doc)
 	cloudDefaults(sc, doc)
+	memoryLinkDefaults(sc, doc) // after the control plane's: a guest's memory image is its machine image
 	if sc.Output.Cloudlets == nil {
 		t := true
 		sc.Output.Cloudlets = &t
