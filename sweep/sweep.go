@@ -104,6 +104,11 @@ func ReplicationSeed(master uint64, r int) uint64 {
 }
 
 // Loader loads the scenario of a run with these overrides and seed.
+// Execute calls it once per grid point and gives each replication a
+// shallow copy with its own Seed: the scenario must depend on the seed
+// through its Seed field only (as scenarios.Load's does), and an Executor
+// may change the copy's own fields but not what the copies share (slices,
+// maps).
 type Loader func(sets []string, seed uint64) (*scenarios.Scenario, error)
 
 // Executor runs a loaded scenario and returns its summary.
@@ -129,9 +134,11 @@ type Outcome struct {
 	// directory, and the aggregate files were written.
 	Complete bool
 	Files    []string
-	// Points and Metrics are the statistics written, when complete.
+	// Points and Metrics are the statistics written, when complete, and
+	// Runs the metrics of every run (by run index).
 	Points  []PointStats
 	Metrics []string
+	Runs    []map[string]float64
 }
 
 // spec is sweep.json: the grid and the scenario hash of every point, so
@@ -153,26 +160,31 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 	}
 	runs := g.Runs()
 	out := Outcome{Total: len(runs)}
-	// Load every run's scenario first: bad input stops the sweep before
-	// anything runs.
-	scs := make([]*scenarios.Scenario, len(runs))
-	loadErrs := make([]error, len(runs))
-	parallel(len(runs), max(opt.Workers, 1), func(i int) {
-		scs[i], loadErrs[i] = load(g.RunSets(runs[i]), runs[i].Seed)
+	// Load every point's scenario first: bad input stops the sweep before
+	// anything runs. Replications differ only by their seed, so each gets
+	// a copy of its point's scenario rather than a load of its own.
+	pointSC := make([]*scenarios.Scenario, g.Points())
+	loadErrs := make([]error, g.Points())
+	parallel(g.Points(), max(opt.Workers, 1), func(p int) {
+		pointSC[p], loadErrs[p] = load(g.RunSets(Run{Point: p, Values: g.PointValues(p)}), ReplicationSeed(g.MasterSeed, 0))
 	})
 	var errs []error
 	hashes := make([]string, g.Points())
-	for i, r := range runs {
-		if err := loadErrs[i]; err != nil {
-			if r.Replication == 0 {
-				errs = append(errs, fmt.Errorf("grid point %s: %w", describePoint(g, r.Values), err))
-			}
+	for p, err := range loadErrs {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("grid point %s: %w", describePoint(g, g.PointValues(p)), err))
 			continue
 		}
-		hashes[r.Point] = scs[i].SHA256
+		hashes[p] = pointSC[p].SHA256
 	}
 	if len(errs) > 0 {
 		return out, &scenarios.InputError{Problems: errs}
+	}
+	scs := make([]*scenarios.Scenario, len(runs))
+	for i, r := range runs {
+		c := *pointSC[r.Point]
+		c.Seed = r.Seed
+		scs[i] = &c
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "runs"), 0o755); err != nil {
 		return out, err
@@ -180,6 +192,9 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 	if err := writeSpec(dir, spec{Grid: *g, Hashes: hashes}); err != nil {
 		return out, err
 	}
+	// sums holds the summaries at hand (reused or run here), so that the
+	// aggregation need not read them back.
+	sums := make([]*results.Summary, len(runs))
 	var todo []int
 	for i, r := range runs {
 		if opt.Shards > 1 && r.Index%opt.Shards != opt.Shard {
@@ -188,6 +203,7 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 		out.Mine++
 		if s, err := readRun(filepath.Join(dir, "runs", r.Name())); err == nil && s.ScenarioSHA256 == scs[i].SHA256 && s.Seed == r.Seed {
 			out.Skipped++
+			sums[i] = s
 			continue
 		}
 		todo = append(todo, i)
@@ -219,6 +235,7 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 				if err == nil {
 					done++
 					out.Ran++
+					sums[i] = s
 				}
 				if opt.Progress != nil {
 					opt.Progress(done, len(todo))
@@ -249,9 +266,9 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return out, err
 	}
-	a, err := Aggregate(dir, workers)
+	a, err := aggregate(dir, workers, sums)
 	if a != nil {
-		out.Complete, out.Files, out.Points, out.Metrics = true, a.Files, a.Points, a.Metrics
+		out.Complete, out.Files, out.Points, out.Metrics, out.Runs = true, a.Files, a.Points, a.Metrics, a.Runs
 	}
 	return out, err
 }
@@ -364,7 +381,7 @@ func Merge(out string, workers int, dirs ...string) (Outcome, error) {
 	}
 	a, err := Aggregate(out, workers)
 	if a != nil {
-		o.Complete, o.Files, o.Points, o.Metrics = true, a.Files, a.Points, a.Metrics
+		o.Complete, o.Files, o.Points, o.Metrics, o.Runs = true, a.Files, a.Points, a.Metrics, a.Runs
 	}
 	return o, err
 }
