@@ -307,7 +307,7 @@ func TestMetricsAsJSON(t *testing.T) {
 		s := &results.Summary{Scenario: "x", Seed: r.Uint64(), Events: r.Uint64() >> (r.IntN(64)), Hosts: r.IntN(1 << 20),
 			VMsRejected: -r.IntN(3), EnergyKWh: r.NormFloat64() * 1e3, MeanUtil: r.Float64(), LastCompletionS: float64(i),
 			Consolidation: []string{"", "thr"}[i%2],
-			Metrics: map[string]float64{"slav": r.ExpFloat64(), "energy_kwh": 1.5, "tiny": 5e-324}}
+			Metrics:       map[string]float64{"slav": r.ExpFloat64(), "energy_kwh": 1.5, "tiny": 5e-324}}
 		s.Sanitize()
 		got, want := Metrics(s), metricsByJSON(s)
 		if len(got) != len(want) {
