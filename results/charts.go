@@ -70,8 +70,10 @@ type Lines struct {
 	X                     []float64
 	Series                []Series
 	LogY                  bool
-	HLine                 float64
-	HLineLabel            string
+	// HLine draws a dashed reference line at this y when > 0, or at any y
+	// when HLineLabel is set (a target line).
+	HLine      float64
+	HLineLabel string
 	// NoPoints draws lines only (for long series).
 	NoPoints bool
 	// XNames, when set, label the x values (one per X) instead of numbers.
@@ -270,7 +272,7 @@ func (l *Lines) plot() (*plot.Plot, error) {
 			}
 		}
 	}
-	if l.HLine > 0 && len(l.X) > 0 {
+	if (l.HLine > 0 || l.HLineLabel != "") && len(l.X) > 0 {
 		h, err := hline(l.HLine, l.X[0], l.X[len(l.X)-1])
 		if err != nil {
 			return nil, err

@@ -20,7 +20,8 @@
 // runs by the central limit theorem.
 //
 // Layout of a sweep directory: sweep.json (the grid and the scenario hash
-// of each point), runs/pPPPP-rRRRR.json (each run's summary, written
+// of each point), scenario.toml (the scenario text, before the overrides
+// sweep.json lists), runs/pPPPP-rRRRR.json (each run's summary, written
 // atomically), and once every run is there runs.csv, stats.csv,
 // stats.json and sweep_METRIC.png/.svg. Outputs depend only on the grid,
 // never on the number of workers or shards.

@@ -192,6 +192,11 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 	if err := writeSpec(dir, spec{Grid: *g, Hashes: hashes}); err != nil {
 		return out, err
 	}
+	if len(pointSC) > 0 {
+		if err := writeUnlessSame(filepath.Join(dir, "scenario.toml"), pointSC[0].Source); err != nil {
+			return out, err
+		}
+	}
 	// sums holds the summaries at hand (reused or run here), so that the
 	// aggregation need not read them back.
 	sums := make([]*results.Summary, len(runs))
@@ -284,6 +289,14 @@ func describePoint(g *Grid, vals []string) string {
 	return strings.Join(parts, " ")
 }
 
+// writeUnlessSame writes b to path atomically, unless path holds b.
+func writeUnlessSame(path string, b []byte) error {
+	if old, err := os.ReadFile(path); err == nil && string(old) == string(b) {
+		return nil
+	}
+	return results.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(b); return err })
+}
+
 func writeSpec(dir string, s spec) error {
 	path := filepath.Join(dir, "sweep.json")
 	b, err := json.MarshalIndent(s, "", "  ")
@@ -359,6 +372,14 @@ func Merge(out string, workers int, dirs ...string) (Outcome, error) {
 	}
 	if err := writeSpec(out, first); err != nil {
 		return Outcome{}, err
+	}
+	for _, d := range dirs {
+		if b, err := os.ReadFile(filepath.Join(d, "scenario.toml")); err == nil {
+			if err := writeUnlessSame(filepath.Join(out, "scenario.toml"), b); err != nil {
+				return Outcome{}, err
+			}
+			break
+		}
 	}
 	runs := first.Grid.Runs()
 	o := Outcome{Total: len(runs)}

@@ -95,6 +95,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return cmdSweep(args[1:], stdout, stderr)
 	case "merge":
 		return cmdMerge(args[1:], stdout, stderr)
+	case "plan":
+		return cmdPlan(args[1:], stdout, stderr)
 	case "list":
 		return cmdList(args[1:], stdout)
 	case "overhead":
@@ -106,7 +108,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return badInput("unknown command %q (commands: run, sweep, merge, validate, list, overhead, version)", args[0])
+	return badInput("unknown command %q (commands: run, sweep, merge, plan, report, validate, list, overhead, version)", args[0])
 }
 
 // multiFlag collects a repeated string flag.
