@@ -103,6 +103,38 @@ type planTarget struct {
 	Met    bool   `json:"met"`
 }
 
+// ReadPlan reads a plan directory's plan.json back: the query, and the
+// result with each probe's statistics of the targets' metrics.
+func ReadPlan(dir string) (*PlanSpec, *PlanResult, error) {
+	path := filepath.Join(dir, "plan.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	var pf planFile
+	if err := json.Unmarshal(b, &pf); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	q := pf.Query
+	res := &PlanResult{Lo: q.Lo, Hi: q.Hi, Targets: q.Targets, Found: pf.Found, MetAtLo: pf.MetAtLo, Warnings: pf.Warnings}
+	if pf.Answer != nil {
+		res.Answer = *pf.Answer
+	}
+	for _, jp := range pf.Probes {
+		if len(jp.Targets) != len(q.Targets) {
+			return nil, nil, fmt.Errorf("%s: probe %d has %d targets, the query %d", path, jp.Value, len(jp.Targets), len(q.Targets))
+		}
+		p := Probe{Value: jp.Value, Order: jp.Order, AllMet: jp.AllMet, Stats: map[string]Stat{}}
+		for _, t := range jp.Targets {
+			lo, hi := float64(t.CILow), float64(t.CIHigh)
+			p.Stats[t.Metric] = Stat{N: t.N, Mean: float64(t.Mean), SD: float64(t.SD), Low: lo, High: hi, H: (hi - lo) / 2}
+			p.Met = append(p.Met, t.Met)
+		}
+		res.Probes = append(res.Probes, p)
+	}
+	return &q, res, nil
+}
+
 // CheckPlanDir refuses a directory whose plan.json holds a query of
 // another scenario, overrides, replications or seed (its runs would not
 // be this query's); another key, range or targets may share it.

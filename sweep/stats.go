@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -156,15 +157,60 @@ type Aggregated struct {
 // when a run is missing.
 func Aggregate(dir string, workers int) (*Aggregated, error) { return aggregate(dir, workers, nil) }
 
-// aggregate is Aggregate with the summaries already at hand (have[i] of
-// run i, or nil to read its file).
-func aggregate(dir string, workers int, have []*results.Summary) (*Aggregated, error) {
+// Results are a complete sweep directory read back: its grid, its runs
+// (with their seeds), the build revisions that ran them, and the
+// statistics Aggregate computes.
+type Results struct {
+	Grid Grid
+	// Hashes are the scenario SHA-256 of each point.
+	Hashes []string
+	// Runs are the grid's runs in order, and Revisions the distinct build
+	// revisions of their summaries, sorted.
+	Runs      []Run
+	Revisions []string
+	Aggregated
+}
+
+// Read reads a sweep directory's grid and runs and computes its
+// statistics, writing nothing. A run missing is an error.
+func Read(dir string) (*Results, error) {
+	c, err := collect(dir, nil)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return nil, fmt.Errorf("%s: the sweep is not complete (runs are missing from %s)", dir, filepath.Join(dir, "runs"))
+	}
+	revs := map[string]bool{}
+	for _, s := range c.sums {
+		revs[s.Revision] = true
+	}
+	r := &Results{Grid: c.spec.Grid, Hashes: c.spec.Hashes, Runs: c.runs, Revisions: slices.Sorted(maps.Keys(revs)),
+		Aggregated: Aggregated{Points: c.pts, Metrics: c.metrics, Runs: c.vals}}
+	return r, nil
+}
+
+// collected is a sweep directory's runs and statistics.
+type collected struct {
+	spec    spec
+	runs    []Run
+	sums    []*results.Summary
+	vals    []map[string]float64
+	metrics []string
+	pts     []PointStats
+}
+
+// collect reads the grid and the runs of dir (have[i], when not nil, is
+// run i's summary at hand) and computes every point's statistics; nil
+// when a run is missing.
+func collect(dir string, have []*results.Summary) (*collected, error) {
 	sp, err := readSpec(dir)
 	if err != nil {
 		return nil, err
 	}
 	g := &sp.Grid
 	runs := g.Runs()
+	sums := make([]*results.Summary, len(runs))
 	vals := make([]map[string]float64, len(runs))
 	names := map[string]bool{}
 	for i, r := range runs {
@@ -181,16 +227,13 @@ func aggregate(dir string, workers int, have []*results.Summary) (*Aggregated, e
 				return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "runs", r.Name()), err)
 			}
 		}
+		sums[i] = s
 		vals[i] = Metrics(s)
 		for k := range vals[i] {
 			names[k] = true
 		}
 	}
-	metrics := make([]string, 0, len(names))
-	for k := range names {
-		metrics = append(metrics, k)
-	}
-	slices.Sort(metrics)
+	metrics := slices.Sorted(maps.Keys(names))
 
 	// Per-point statistics.
 	pts := make([]PointStats, g.Points())
@@ -207,6 +250,17 @@ func aggregate(dir string, workers int, have []*results.Summary) (*Aggregated, e
 			pts[p].Stats[k] = Summarize(xs)
 		}
 	}
+	return &collected{sp, runs, sums, vals, metrics, pts}, nil
+}
+
+// aggregate is Aggregate with the summaries already at hand (have[i] of
+// run i, or nil to read its file).
+func aggregate(dir string, workers int, have []*results.Summary) (*Aggregated, error) {
+	c, err := collect(dir, have)
+	if c == nil || err != nil {
+		return nil, err
+	}
+	g, runs, vals, metrics, pts := &c.spec.Grid, c.runs, c.vals, c.metrics, c.pts
 	charts, err := plotJobs(g, pts, metrics)
 	if err != nil {
 		return nil, err
@@ -337,6 +391,16 @@ func (v jnum) MarshalJSON() ([]byte, error) {
 		return []byte("null"), nil
 	}
 	return []byte(strconv.FormatFloat(float64(v), 'g', -1, 64)), nil
+}
+
+func (v *jnum) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*v = jnum(math.NaN())
+		return nil
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	*v = jnum(f)
+	return err
 }
 
 func writeStatsJSON(w io.Writer, g *Grid, pts []PointStats, metrics []string) error {

@@ -97,6 +97,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return cmdMerge(args[1:], stdout, stderr)
 	case "plan":
 		return cmdPlan(args[1:], stdout, stderr)
+	case "report":
+		return cmdReport(args[1:], stdout, stderr)
 	case "list":
 		return cmdList(args[1:], stdout)
 	case "overhead":
