@@ -346,15 +346,32 @@ func WriteChart(path string, c Chart) error {
 }
 
 // pngPool lends PNG encoders' buffers (a zlib compressor of about 1 MB
-// each) from one chart to the next; the bytes written do not change.
-type pngPool struct{ p sync.Pool }
-
-func (b *pngPool) Get() *png.EncoderBuffer {
-	e, _ := b.p.Get().(*png.EncoderBuffer)
-	return e
+// each) from one chart to the next; the bytes written do not change. It
+// keeps up to four, through garbage collections (a sync.Pool would drop
+// them at every collection, and a sweep's charts come after several).
+type pngPool struct {
+	mu   sync.Mutex
+	free []*png.EncoderBuffer
 }
 
-func (b *pngPool) Put(e *png.EncoderBuffer) { b.p.Put(e) }
+func (b *pngPool) Get() *png.EncoderBuffer {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n := len(b.free); n > 0 {
+		e := b.free[n-1]
+		b.free = b.free[:n-1]
+		return e
+	}
+	return nil
+}
+
+func (b *pngPool) Put(e *png.EncoderBuffer) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.free) < 4 {
+		b.free = append(b.free, e)
+	}
+}
 
 var pngBuffers = &pngPool{}
 

@@ -189,14 +189,21 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 	if err := os.MkdirAll(filepath.Join(dir, "runs"), 0o755); err != nil {
 		return out, err
 	}
-	if err := writeSpec(dir, spec{Grid: *g, Hashes: hashes}); err != nil {
+	writeSpecFile, err := checkSpec(dir, spec{Grid: *g, Hashes: hashes})
+	if err != nil {
 		return out, err
 	}
-	if len(pointSC) > 0 {
-		if err := writeUnlessSame(filepath.Join(dir, "scenario.toml"), pointSC[0].Source); err != nil {
-			return out, err
+	// sweep.json and scenario.toml are written (and synced) while the runs
+	// go: a run's file is valid on its own (its scenario hash and seed say
+	// which run it is), so a sweep stopped before them loses nothing.
+	described := make(chan error, 1)
+	go func() {
+		err := writeSpecFile()
+		if err == nil && len(pointSC) > 0 {
+			err = writeUnlessSame(filepath.Join(dir, "scenario.toml"), pointSC[0].Source)
 		}
-	}
+		described <- err
+	}()
 	// sums holds the summaries at hand (reused or run here), so that the
 	// aggregation need not read them back.
 	sums := make([]*results.Summary, len(runs))
@@ -265,6 +272,9 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
+	if err := <-described; err != nil {
+		return out, err
+	}
 	if firstErr != nil {
 		return out, firstErr
 	}
@@ -298,22 +308,34 @@ func writeUnlessSame(path string, b []byte) error {
 }
 
 func writeSpec(dir string, s spec) error {
+	write, err := checkSpec(dir, s)
+	if err != nil {
+		return err
+	}
+	return write()
+}
+
+// checkSpec refuses a directory holding another sweep, and returns what
+// writes sweep.json (nothing when it already holds these bytes).
+func checkSpec(dir string, s spec) (write func() error, err error) {
 	path := filepath.Join(dir, "sweep.json")
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	b = append(b, '\n')
 	if old, err := os.ReadFile(path); err == nil {
 		if string(old) == string(b) {
-			return nil
+			return func() error { return nil }, nil
 		}
 		var prev spec
 		if json.Unmarshal(old, &prev) == nil && !sameSweep(prev, s) {
-			return &scenarios.InputError{Problems: []error{fmt.Errorf("%s holds a different sweep (other scenario, axes, replications or seed); use another -o directory or remove it", dir)}}
+			return nil, &scenarios.InputError{Problems: []error{fmt.Errorf("%s holds a different sweep (other scenario, axes, replications or seed); use another -o directory or remove it", dir)}}
 		}
 	}
-	return results.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(b); return err })
+	return func() error {
+		return results.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(b); return err })
+	}, nil
 }
 
 // sameSweep: the same runs (plots may differ).
