@@ -193,7 +193,7 @@ func printPlanTable(w io.Writer, q *sweep.PlanSpec, res *sweep.PlanResult) error
 	for _, t := range res.Targets {
 		fmt.Fprintf(tw, "%s: mean [95%% CI]\t", t)
 	}
-	fmt.Fprintln(tw, "all met\t")
+	fmt.Fprintln(tw, "all met")
 	for _, p := range res.Probes {
 		fmt.Fprintf(tw, "  %d\t", p.Value)
 		for i, t := range res.Targets {
@@ -208,7 +208,7 @@ func printPlanTable(w io.Writer, q *sweep.PlanSpec, res *sweep.PlanResult) error
 		if p.AllMet {
 			all = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t\n", all)
+		fmt.Fprintln(tw, all)
 	}
 	return tw.Flush()
 }
