@@ -269,7 +269,8 @@ func aggregate(dir string, workers int, have []*results.Summary) (*Aggregated, e
 	// The files, written Workers at a time: each chart as PNG and SVG, and
 	// the three tables. Files lists them tables first, each chart's PNG
 	// before its SVG; they are written PNGs first, the slowest (about four
-	// times an SVG), so that the workers finish together.
+	// times an SVG), and a PNG's rows are filtered on the workers that have
+	// nothing else left to do, so that the workers finish together.
 	type file struct {
 		name  string
 		write func() error
@@ -292,13 +293,16 @@ func aggregate(dir string, workers int, have []*results.Summary) (*Aggregated, e
 		}},
 	}
 	var pngs, svgs []file
+	work := newPool(workers)
 	for _, c := range charts {
-		pngs = append(pngs, file{c.base + ".png", func() error { return results.WriteChart(filepath.Join(dir, c.base+".png"), c.chart) }})
+		pngs = append(pngs, file{c.base + ".png", func() error {
+			return results.WriteChartSpread(filepath.Join(dir, c.base+".png"), c.chart, work.spread)
+		}})
 		svgs = append(svgs, file{c.base + ".svg", func() error { return results.WriteChart(filepath.Join(dir, c.base+".svg"), c.chart) }})
 	}
 	order := slices.Concat(pngs, svgs, tables)
 	errs := make([]error, len(order))
-	parallel(len(order), max(workers, 1), func(i int) { errs[i] = order[i].write() })
+	work.run(len(order), func(i int) { errs[i] = order[i].write() })
 	failed := map[string]error{}
 	for i, err := range errs {
 		if err != nil {
