@@ -38,7 +38,9 @@ func opaqueImage(w, h int, px func(x, y int) color.RGBA) *image.RGBA {
 // sub-image, a real chart, and (handed over) a translucent image.
 func TestEncodePNGAsImagePNG(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	noise := func(x, y int) color.RGBA { return color.RGBA{uint8(r.Uint32()), uint8(r.Uint32()), uint8(r.Uint32()), 255} }
+	noise := func(x, y int) color.RGBA {
+		return color.RGBA{uint8(r.Uint32()), uint8(r.Uint32()), uint8(r.Uint32()), 255}
+	}
 	imgs := map[string]image.Image{
 		"1x1":     opaqueImage(1, 1, noise),
 		"1x70":    opaqueImage(1, 70, noise),
