@@ -302,12 +302,7 @@ func (p *page) plan(dir string) error {
 	for _, pr := range res.Probes {
 		row := []string{strconv.Itoa(pr.Value), ordinal(pr.Order + 1)}
 		for i, tg := range res.Targets {
-			s := pr.Stats[tg.Metric]
-			mark := "✗"
-			if pr.Met[i] {
-				mark = "✓"
-			}
-			row = append(row, fmt.Sprintf("%s [%s, %s] %s", num(s.Mean), num(s.Low), num(s.High), mark))
+			row = append(row, pr.Cell(i, tg, num))
 		}
 		row = append(row, map[bool]string{true: "yes", false: "no"}[pr.AllMet])
 		t.Rows = append(t.Rows, row)

@@ -3,6 +3,7 @@ package sweep
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -94,6 +95,17 @@ type Probe struct {
 	AllMet bool
 }
 
+// Cell formats target i (t) at the probe: the metric's mean and 95 % CI,
+// each number written by num, and ✓ when the target holds, ✗ when not.
+func (p Probe) Cell(i int, t Target, num func(float64) string) string {
+	s := p.Stats[t.Metric]
+	mark := "✗"
+	if p.Met[i] {
+		mark = "✓"
+	}
+	return fmt.Sprintf("%s [%s, %s] %s", num(s.Mean), num(s.Low), num(s.High), mark)
+}
+
 // PlanResult is what a plan found: the probes in increasing value order,
 // and the smallest value meeting every target when Found.
 type PlanResult struct {
@@ -151,11 +163,7 @@ func Plan(ctx context.Context, lo, hi int, targets []Target, eval Evaluator) (*P
 		for _, t := range targets {
 			st, ok := p.Stats[t.Metric]
 			if !ok {
-				names := make([]string, 0, len(vals))
-				for k := range vals {
-					names = append(names, k)
-				}
-				slices.Sort(names)
+				names := slices.Sorted(maps.Keys(vals))
 				return nil, &scenarios.InputError{Problems: []error{fmt.Errorf("target %s: the runs have no metric %q%s (metrics: %s)", t, t.Metric, suggest.DidYouMean(t.Metric, names), strings.Join(names, ", "))}}
 			}
 			ok = t.Holds(st)

@@ -184,56 +184,38 @@ func WritePlan(dir string, q *PlanSpec, res *PlanResult, src []byte, workers int
 		}
 		pf.Probes = append(pf.Probes, jp)
 	}
-	type file struct {
-		name  string
-		write func() error
-	}
-	files := []file{
-		{"plan.csv", func() error {
-			return results.WriteFileAtomic(filepath.Join(dir, "plan.csv"), func(w io.Writer) error {
-				writeRow(w, []string{q.Key, "probe", "target", "metric", "n", "mean", "sd", "ci95_low", "ci95_high", "met", "all_met"})
-				for _, p := range pf.Probes {
-					for _, t := range p.Targets {
-						writeRow(w, []string{strconv.Itoa(p.Value), strconv.Itoa(p.Order), t.Target, t.Metric, strconv.Itoa(t.N),
-							fnum(float64(t.Mean)), fnum(float64(t.SD)), fnum(float64(t.CILow)), fnum(float64(t.CIHigh)),
-							strconv.FormatBool(t.Met), strconv.FormatBool(p.AllMet)})
-					}
+	files := []outFile{
+		tableFile(dir, "plan.csv", func(w io.Writer) error {
+			writeRow(w, []string{q.Key, "probe", "target", "metric", "n", "mean", "sd", "ci95_low", "ci95_high", "met", "all_met"})
+			for _, p := range pf.Probes {
+				for _, t := range p.Targets {
+					writeRow(w, []string{strconv.Itoa(p.Value), strconv.Itoa(p.Order), t.Target, t.Metric, strconv.Itoa(t.N),
+						fnum(float64(t.Mean)), fnum(float64(t.SD)), fnum(float64(t.CILow)), fnum(float64(t.CIHigh)),
+						strconv.FormatBool(t.Met), strconv.FormatBool(p.AllMet)})
 				}
-				return nil
-			})
-		}},
-		{"plan.json", func() error {
+			}
+			return nil
+		}),
+		tableFile(dir, "plan.json", func(w io.Writer) error {
 			b, err := json.MarshalIndent(pf, "", "  ")
 			if err != nil {
 				return err
 			}
-			return results.WriteFileAtomic(filepath.Join(dir, "plan.json"), func(w io.Writer) error {
-				_, err := w.Write(append(b, '\n'))
-				return err
-			})
-		}},
-		{"scenario.toml", func() error {
-			return results.WriteFileAtomic(filepath.Join(dir, "scenario.toml"), func(w io.Writer) error {
-				_, err := w.Write(src)
-				return err
-			})
-		}},
+			_, err = w.Write(append(b, '\n'))
+			return err
+		}),
+		tableFile(dir, "scenario.toml", func(w io.Writer) error { _, err := w.Write(src); return err }),
 	}
+	work := newPool(workers)
 	for _, c := range planCharts(q, res) {
-		for _, ext := range []string{".png", ".svg"} {
-			files = append(files, file{c.base + ext, func() error { return results.WriteChart(filepath.Join(dir, c.base+ext), c.chart) }})
-		}
+		png, svg := chartFiles(dir, c, work)
+		files = append(files, png, svg)
 	}
-	errs := make([]error, len(files))
-	parallel(len(files), max(workers, 1), func(i int) { errs[i] = files[i].write() })
-	var names []string
+	names := make([]string, len(files))
 	for i, f := range files {
-		if errs[i] != nil {
-			return names, fmt.Errorf("%s: %w", f.name, errs[i])
-		}
-		names = append(names, f.name)
+		names[i] = f.name
 	}
-	return names, nil
+	return names, writeFiles(work, files)
 }
 
 // planCharts draws each target's metric against the key: the mean at

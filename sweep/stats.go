@@ -271,55 +271,21 @@ func aggregate(dir string, workers int, have []*results.Summary) (*Aggregated, e
 	// before its SVG; they are written PNGs first, the slowest (about four
 	// times an SVG), and a PNG's rows are filtered on the workers that have
 	// nothing else left to do, so that the workers finish together.
-	type file struct {
-		name  string
-		write func() error
+	tables := []outFile{
+		tableFile(dir, "runs.csv", func(w io.Writer) error { return writeRunsCSV(w, g, runs, vals, metrics) }),
+		tableFile(dir, "stats.csv", func(w io.Writer) error { return writeStatsCSV(w, g, pts, metrics) }),
+		tableFile(dir, "stats.json", func(w io.Writer) error { return writeStatsJSON(w, g, pts, metrics) }),
 	}
-	tables := []file{
-		{"runs.csv", func() error {
-			return results.WriteFileAtomic(filepath.Join(dir, "runs.csv"), func(w io.Writer) error {
-				return writeRunsCSV(w, g, runs, vals, metrics)
-			})
-		}},
-		{"stats.csv", func() error {
-			return results.WriteFileAtomic(filepath.Join(dir, "stats.csv"), func(w io.Writer) error {
-				return writeStatsCSV(w, g, pts, metrics)
-			})
-		}},
-		{"stats.json", func() error {
-			return results.WriteFileAtomic(filepath.Join(dir, "stats.json"), func(w io.Writer) error {
-				return writeStatsJSON(w, g, pts, metrics)
-			})
-		}},
-	}
-	var pngs, svgs []file
 	work := newPool(workers)
+	var pngs, svgs []outFile
+	files := []string{"runs.csv", "stats.csv", "stats.json"}
 	for _, c := range charts {
-		pngs = append(pngs, file{c.base + ".png", func() error {
-			return results.WriteChartSpread(filepath.Join(dir, c.base+".png"), c.chart, work.spread)
-		}})
-		svgs = append(svgs, file{c.base + ".svg", func() error { return results.WriteChart(filepath.Join(dir, c.base+".svg"), c.chart) }})
+		png, svg := chartFiles(dir, c, work)
+		pngs, svgs = append(pngs, png), append(svgs, svg)
+		files = append(files, png.name, svg.name)
 	}
-	order := slices.Concat(pngs, svgs, tables)
-	errs := make([]error, len(order))
-	work.run(len(order), func(i int) { errs[i] = order[i].write() })
-	failed := map[string]error{}
-	for i, err := range errs {
-		if err != nil {
-			failed[order[i].name] = err
-		}
-	}
-	var files []string
-	for _, f := range tables {
-		files = append(files, f.name)
-	}
-	for i := range charts {
-		files = append(files, pngs[i].name, svgs[i].name)
-	}
-	for _, f := range files {
-		if err := failed[f]; err != nil {
-			return nil, err
-		}
+	if err := writeFiles(work, slices.Concat(pngs, svgs, tables)); err != nil {
+		return nil, err
 	}
 	return &Aggregated{Files: files, Points: pts, Metrics: metrics, Runs: vals}, nil
 }

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/simrun/simrun/results"
 	"github.com/simrun/simrun/scenarios"
@@ -427,24 +426,4 @@ func Merge(out string, workers int, dirs ...string) (Outcome, error) {
 		o.Complete, o.Files, o.Points, o.Metrics, o.Runs = true, a.Files, a.Points, a.Metrics, a.Runs
 	}
 	return o, err
-}
-
-// parallel calls f(0..n-1) on up to workers goroutines.
-func parallel(n, workers int, f func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(workers, n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
 }

@@ -7,17 +7,13 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
-	"github.com/simrun/simrun/scenarios"
 	"github.com/simrun/simrun/sweep"
 )
 
@@ -80,17 +76,11 @@ func cmdPlan(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *jobs < 1 {
-		return badInput("-j %d: want at least 1", *jobs)
-	}
-	seed, err := parseSeed(*seedStr)
+	base, err := loadBase(pos[0], sets, *jobs, *seedStr)
 	if err != nil {
 		return err
 	}
-	base, err := load(pos[0], sets, seed)
-	if err != nil {
-		return err
-	}
+	seed := &base.Seed
 	// The key must take integers at both ends of the range.
 	for _, v := range []int{lo, hi} {
 		if _, err := load(pos[0], append(append([]string(nil), sets...), k+"="+strconv.Itoa(v)), seed); err != nil {
@@ -116,9 +106,9 @@ func cmdPlan(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
-	loader := func(s []string, sd uint64) (*scenarios.Scenario, error) { return load(pos[0], s, &sd) }
+	loader := loaderFor(pos[0])
 	showProgress := !*quiet && isTerminal(stderr)
 	ran, reused := 0, 0
 	eval := sweep.PlanEvaluator(dir, q, loader, execute, sweep.Options{Workers: *jobs}, func(v, r, s int) {
@@ -197,12 +187,7 @@ func printPlanTable(w io.Writer, q *sweep.PlanSpec, res *sweep.PlanResult) error
 	for _, p := range res.Probes {
 		fmt.Fprintf(tw, "  %d\t", p.Value)
 		for i, t := range res.Targets {
-			s := p.Stats[t.Metric]
-			mark := "✗"
-			if p.Met[i] {
-				mark = "✓"
-			}
-			fmt.Fprintf(tw, "%s [%s, %s] %s\t", g4(s.Mean), g4(s.Low), g4(s.High), mark)
+			fmt.Fprintf(tw, "%s\t", p.Cell(i, t, g4))
 		}
 		all := "no"
 		if p.AllMet {
