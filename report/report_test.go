@@ -213,3 +213,16 @@ func TestNotAResultsDirectory(t *testing.T) {
 		t.Error("report written for a non-results directory")
 	}
 }
+
+// A shard's directory (an incomplete sweep) is bad input, with the way out.
+func TestIncompleteSweep(t *testing.T) {
+	dir := t.TempDir()
+	g := &sweep.Grid{Scenario: "fake", Axes: []sweep.Axis{{Key: "x", Values: []string{"1", "2"}}}, Replications: 2, MasterSeed: 1}
+	if _, err := sweep.Execute(context.Background(), dir, g, fakeLoad, fakeExec, sweep.Options{Shard: 0, Shards: 2}); err != nil {
+		t.Fatal(err)
+	}
+	var ie *scenarios.InputError
+	if _, err := Write(dir, Options{}); !errors.As(err, &ie) || !strings.Contains(err.Error(), "simrun merge") {
+		t.Errorf("incomplete sweep: %v", err)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/simrun/simrun/results"
+	"github.com/simrun/simrun/scenarios"
 )
 
 // Stat summarizes one metric over a point's replications: the mean, the
@@ -172,14 +173,15 @@ type Results struct {
 }
 
 // Read reads a sweep directory's grid and runs and computes its
-// statistics, writing nothing. A run missing is an error.
+// statistics, writing nothing. A run missing is a *scenarios.InputError
+// (a shard's directory, say).
 func Read(dir string) (*Results, error) {
 	c, err := collect(dir, nil)
 	if err != nil {
 		return nil, err
 	}
 	if c == nil {
-		return nil, fmt.Errorf("%s: the sweep is not complete (runs are missing from %s)", dir, filepath.Join(dir, "runs"))
+		return nil, &scenarios.InputError{Problems: []error{fmt.Errorf("%s: the sweep is not complete (runs are missing from %s): finish it, or merge its shards with simrun merge, first", dir, filepath.Join(dir, "runs"))}}
 	}
 	revs := map[string]bool{}
 	for _, s := range c.sums {
