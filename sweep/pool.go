@@ -11,29 +11,47 @@ import (
 )
 
 // pool runs tasks on at most its size of goroutines at a time, and lets a
-// running task spread its own work onto the goroutines the pool is not
-// using (a chart's PNG rows while the other workers have finished), so
-// that -j bounds everything and no worker idles while a long task runs.
-type pool struct{ tokens chan struct{} }
+// running task spread its own work over the pool's other goroutines: those
+// free when it starts, and those that run out of tasks while it goes (a
+// chart's PNG rows, while the other workers have finished theirs), so that
+// -j bounds everything and no worker idles while a long task runs.
+type pool struct {
+	tokens chan struct{}
+	mu     sync.Mutex
+	open   []*spreadJob // spreads with items nobody has taken yet
+}
+
+// spreadJob is the work of one spread call.
+type spreadJob struct {
+	next, done atomic.Int64
+	n          int
+	work       func(i int)
+	finished   chan struct{}
+}
+
+// help runs the job's items it can take; the last to finish an item
+// closes finished.
+func (j *spreadJob) help() {
+	for {
+		i := int(j.next.Add(1) - 1)
+		if i >= j.n {
+			return
+		}
+		j.work(i)
+		if int(j.done.Add(1)) == j.n {
+			close(j.finished)
+		}
+	}
+}
 
 func newPool(workers int) *pool { return &pool{tokens: make(chan struct{}, max(workers, 1))} }
 
 // parallel calls f(0..n-1) on up to workers goroutines.
 func parallel(n, workers int, f func(i int)) { newPool(workers).run(n, f) }
 
-// drain calls f(i) for the items i it takes from next, in increasing
-// order, until none is left below n.
-func drain(next *atomic.Int64, n int, f func(i int)) {
-	for {
-		i := int(next.Add(1) - 1)
-		if i >= n {
-			return
-		}
-		f(i)
-	}
-}
-
-// run calls task(0..n−1), each holding one of the pool's places.
+// run calls task(0..n−1), each holding one of the pool's places; a
+// goroutine left without a task helps the spreads under way before it
+// gives its place back.
 func (p *pool) run(n int, task func(i int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -43,34 +61,61 @@ func (p *pool) run(n int, task func(i int)) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-p.tokens }()
-			drain(&next, n, task)
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					break
+				}
+				task(i)
+			}
+			for j := p.openJob(); j != nil; j = p.openJob() {
+				j.help()
+			}
 		}()
 	}
 	wg.Wait()
 }
 
-// spread, called from a task, runs work(0..n−1) in increasing order of
-// start: the caller works through them, helped by one goroutine for each
-// place free in the pool when it starts (none if the pool is busy).
+// openJob is a spread with items left, or nil.
+func (p *pool) openJob() *spreadJob {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.open) > 0 {
+		j := p.open[0]
+		if int(j.next.Load()) < j.n {
+			return j
+		}
+		p.open = p.open[1:]
+	}
+	return nil
+}
+
+// spread, called from a task, runs work(0..n−1), started in increasing
+// order: the caller works through them, helped by a goroutine for each
+// place free in the pool now, and by the pool's goroutines that run out
+// of tasks before the items do.
 func (p *pool) spread(n int, work func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
+	if n <= 0 {
+		return
+	}
+	j := &spreadJob{n: n, work: work, finished: make(chan struct{})}
+	p.mu.Lock()
+	p.open = append(p.open, j)
+	p.mu.Unlock()
 helpers:
 	for range n - 1 {
 		select {
 		case p.tokens <- struct{}{}:
-			wg.Add(1)
 			go func() {
-				defer wg.Done()
 				defer func() { <-p.tokens }()
-				drain(&next, n, work)
+				j.help()
 			}()
 		default:
 			break helpers
 		}
 	}
-	drain(&next, n, work)
-	wg.Wait()
+	j.help()
+	<-j.finished
 }
 
 // outFile is a file of a results directory and what writes it.
