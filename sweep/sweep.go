@@ -223,7 +223,45 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 	jobs := make(chan int)
 	var mu sync.Mutex
 	var firstErr error
-	done := 0
+	fail := func(i int, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr == nil {
+			firstErr = fmt.Errorf("run %d (point %s, seed %d): %w", runs[i].Index, describePoint(g, runs[i].Values), runs[i].Seed, err)
+		}
+	}
+	// The workers simulate; one goroutine writes their results, so that
+	// the file system's latency (creating files in one directory does not
+	// go faster in parallel) overlaps the simulations instead of stalling
+	// a worker. A run is done when its file is written.
+	type result struct {
+		i int
+		s *results.Summary
+	}
+	finished := make(chan result, 2*workers)
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		done := 0
+		for r := range finished {
+			// Without fsync: a run file is whole or absent to any reader;
+			// one a machine crash left empty fails to parse and is simply
+			// run again.
+			err := results.WriteFileAtomicNoSync(filepath.Join(dir, "runs", runs[r.i].Name()), func(w io.Writer) error {
+				return results.WriteSummaryJSON(w, r.s)
+			})
+			if err != nil {
+				fail(r.i, err)
+				continue
+			}
+			done++
+			out.Ran++
+			sums[r.i] = r.s
+			if opt.Progress != nil {
+				opt.Progress(done, len(todo))
+			}
+		}
+	}()
 	var wg sync.WaitGroup
 	for range min(workers, max(len(todo), 1)) {
 		wg.Add(1)
@@ -231,27 +269,11 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 			defer wg.Done()
 			for i := range jobs {
 				s, err := exec(ctx, scs[i])
-				if err == nil {
-					// Without fsync: a run file is whole or absent to any
-					// reader; one a machine crash left empty fails to parse
-					// and is simply run again.
-					err = results.WriteFileAtomicNoSync(filepath.Join(dir, "runs", runs[i].Name()), func(w io.Writer) error {
-						return results.WriteSummaryJSON(w, s)
-					})
+				if err != nil {
+					fail(i, err)
+					continue
 				}
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = fmt.Errorf("run %d (point %s, seed %d): %w", runs[i].Index, describePoint(g, runs[i].Values), runs[i].Seed, err)
-				}
-				if err == nil {
-					done++
-					out.Ran++
-					sums[i] = s
-				}
-				if opt.Progress != nil {
-					opt.Progress(done, len(todo))
-				}
-				mu.Unlock()
+				finished <- result{i, s}
 			}
 		}()
 	}
@@ -271,6 +293,8 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
+	close(finished)
+	<-written
 	if err := <-described; err != nil {
 		return out, err
 	}
