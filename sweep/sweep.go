@@ -115,8 +115,9 @@ type Executor func(ctx context.Context, sc *scenarios.Scenario) (*results.Summar
 
 // Options control Execute.
 type Options struct {
-	// Workers run at once (default 1); the charts are drawn as many at
-	// a time.
+	// Workers simulations run at once (default 1), and as many chart and
+	// table files are written at once; one more goroutine writes the run
+	// files (it mostly waits for the file system).
 	Workers int
 	// Shard and Shards select the runs whose index ≡ Shard (mod Shards)
 	// (Shards 0 or 1: all).
