@@ -348,35 +348,42 @@ func WriteChartSpread(path string, c Chart, spread Spread) error {
 	})
 }
 
-// pngPool lends PNG encoders' buffers (a zlib compressor of about 1 MB
-// each) from one chart to the next; the bytes written do not change. It
-// keeps up to four, through garbage collections (a sync.Pool would drop
-// them at every collection, and a sweep's charts come after several).
-type pngPool struct {
+// keep is a free list that, unlike a sync.Pool, keeps what it holds
+// through garbage collections (a sweep's charts come after several): up
+// to four values, each made by make when the list is empty.
+type keep[T any] struct {
 	mu   sync.Mutex
-	free []*png.EncoderBuffer
+	free []T
+	make func() T
 }
 
-func (b *pngPool) Get() *png.EncoderBuffer {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if n := len(b.free); n > 0 {
-		e := b.free[n-1]
-		b.free = b.free[:n-1]
-		return e
+func (k *keep[T]) get() T {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if n := len(k.free); n > 0 {
+		v := k.free[n-1]
+		k.free = k.free[:n-1]
+		return v
 	}
-	return nil
+	return k.make()
 }
 
-func (b *pngPool) Put(e *png.EncoderBuffer) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.free) < 4 {
-		b.free = append(b.free, e)
+func (k *keep[T]) put(v T) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.free) < 4 {
+		k.free = append(k.free, v)
 	}
 }
 
-var pngBuffers = &pngPool{}
+// pngPool lends image/png encoders' buffers (a zlib compressor of about
+// 1 MB each) from one chart to the next; the bytes written do not change.
+type pngPool struct{ keep[*png.EncoderBuffer] }
+
+func (b *pngPool) Get() *png.EncoderBuffer  { return b.get() }
+func (b *pngPool) Put(e *png.EncoderBuffer) { b.put(e) }
+
+var pngBuffers = &pngPool{keep[*png.EncoderBuffer]{make: func() *png.EncoderBuffer { return nil }}}
 
 // WriteChartPair writes base.png and base.svg and returns their names.
 func WriteChartPair(dir, base string, c Chart) ([]string, error) {

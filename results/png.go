@@ -8,7 +8,6 @@ import (
 	"image"
 	"image/png"
 	"io"
-	"sync"
 	"sync/atomic"
 )
 
@@ -47,8 +46,8 @@ func encodePNG(w io.Writer, img image.Image, spread Spread) error {
 	}
 	width, height := b.Dx(), b.Dy()
 	row := 1 + 3*width // the filter type, then RGB
-	buf := rowBuffers.Get().(*[]byte)
-	defer rowBuffers.Put(buf)
+	buf := rowBuffers.get()
+	defer rowBuffers.put(buf)
 	if cap(*buf) < row*height {
 		*buf = make([]byte, row*height)
 	}
@@ -122,8 +121,8 @@ func writePNG(w io.Writer, width, height int, rows func(zw io.Writer) error) err
 	ihdr[8], ihdr[9] = 8, 2 // 8 bits, truecolour; deflate, adaptive filtering, no interlace
 	cw.chunk("IHDR", ihdr[:])
 	bw := bufio.NewWriterSize(cw, 1<<15)
-	zw := zlibWriters.Get().(*zlib.Writer)
-	defer zlibWriters.Put(zw)
+	zw := zlibWriters.get()
+	defer zlibWriters.put(zw)
 	zw.Reset(bw)
 	if err := rows(zw); err != nil {
 		return err
@@ -140,13 +139,13 @@ func writePNG(w io.Writer, width, height int, rows func(zw io.Writer) error) err
 
 // zlibWriters lends BestSpeed compressors (about 1 MB each) from one
 // image to the next; Reset makes one as good as new.
-var zlibWriters = sync.Pool{New: func() any {
+var zlibWriters = &keep[*zlib.Writer]{make: func() *zlib.Writer {
 	zw, _ := zlib.NewWriterLevel(nil, zlib.BestSpeed)
 	return zw
 }}
 
 // rowBuffers holds the filtered rows of an image between encodings.
-var rowBuffers = sync.Pool{New: func() any { return new([]byte) }}
+var rowBuffers = &keep[*[]byte]{make: func() *[]byte { return new([]byte) }}
 
 // rgbRow writes row y of an opaque RGBA image as RGB.
 func rgbRow(dst []byte, m *image.RGBA, y int) {
