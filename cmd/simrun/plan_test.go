@@ -2,10 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/simrun/simrun/scenarios"
+	"github.com/simrun/simrun/sweep"
 )
 
 // The embedded sizing scenario, end to end: 50 VMs of 4 vCPUs, 8 per host
@@ -116,5 +120,53 @@ func TestPlanBadInput(t *testing.T) {
 	}
 	if code, _, e := runCLI(t, append(base, "--target", "vms_rejected<1", "--seed", "9", "-o", dir)...); code != 2 || !strings.Contains(e, "holds a plan of another") {
 		t.Errorf("other plan: exit %d %s", code, e)
+	}
+}
+
+// The control plane's CLC as an M/M/c queue (the euca-mmc scenario of the
+// Eucalyptus model; skipped where it is not embedded): Poisson launches at
+// λ = 0.8/s, exponential service with μ = 1/s at c workers, every other
+// stage instant. Erlang C, by its closed form here,
+// C = (aᶜ/c!)·c/(c−a) / (Σ_{k<c} aᵏ/k! + (aᶜ/c!)·c/(c−a)) and
+// Wq = C/(cμ−λ), gives Wq(2) = 0.1905 s and Wq(3) = 0.02365 s, so the
+// smallest number of workers with clc_wait_mean_s < 0.1 s is 3.
+func TestPlanEucaMMc(t *testing.T) {
+	if _, err := scenarios.LoadEmbedded("euca-mmc", scenarios.Options{}); err != nil {
+		t.Skip("no euca-mmc scenario in this tree (it comes with model/cloud)")
+	}
+	const lambda, mu, target = 0.8, 1.0, 0.1
+	a := lambda / mu
+	wq := func(c int) float64 {
+		sum, term := 0.0, 1.0 // term = aᵏ/k!
+		for k := range c {
+			sum += term
+			term *= a / float64(k+1)
+		}
+		last := term * float64(c) / (float64(c) - a)
+		return last / (sum + last) / (float64(c)*mu - lambda)
+	}
+	want := 1
+	for wq(want) >= target {
+		want++
+	}
+	if want != 3 {
+		t.Fatalf("Erlang C: smallest c %d (Wq(2) = %.4f, Wq(3) = %.4f)", want, wq(2), wq(3))
+	}
+	dir := t.TempDir()
+	code, out, e := runCLI(t, "plan", "euca-mmc", "--target", "clc_wait_mean_s<0.1", "--vary", "cloud.clc.workers", "--range", "1:8",
+		"--replications", "5", "--set", "launches=4000", "-o", dir)
+	if code != 0 || !strings.Contains(out, "answer: cloud.clc.workers = 3 ") {
+		t.Fatalf("exit %d\n%s%s", code, out, e)
+	}
+	// The simulated means agree with Erlang C where it matters.
+	_, res, err := sweep.ReadPlan(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []int{2, 3} {
+		p, ok := res.Probe(c)
+		if got := p.Stats["clc_wait_mean_s"].Mean; !ok || math.Abs(got-wq(c)) > 0.35*wq(c) {
+			t.Errorf("c = %d: simulated mean wait %.4f s, Erlang C %.4f s", c, got, wq(c))
+		}
 	}
 }
