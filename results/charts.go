@@ -8,6 +8,7 @@ import (
 	"math"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -69,8 +70,10 @@ type Lines struct {
 	X                     []float64
 	Series                []Series
 	LogY                  bool
-	HLine                 float64
-	HLineLabel            string
+	// HLine draws a dashed reference line at this y when > 0, or at any y
+	// when HLineLabel is set (a target line).
+	HLine      float64
+	HLineLabel string
 	// NoPoints draws lines only (for long series).
 	NoPoints bool
 	// XNames, when set, label the x values (one per X) instead of numbers.
@@ -268,7 +271,7 @@ func (l *Lines) plot() (*plot.Plot, error) {
 			}
 		}
 	}
-	if l.HLine > 0 && len(l.X) > 0 {
+	if (l.HLine > 0 || l.HLineLabel != "") && len(l.X) > 0 {
 		h, err := hline(l.HLine, l.X[0], l.X[len(l.X)-1])
 		if err != nil {
 			return nil, err
@@ -370,7 +373,11 @@ type Chart interface{ plot() (*plot.Plot, error) }
 
 // WriteChart renders a chart to path; the format follows the extension
 // (.png or .svg). The file is written atomically.
-func WriteChart(path string, c Chart) error {
+func WriteChart(path string, c Chart) error { return WriteChartSpread(path, c, Serial) }
+
+// WriteChartSpread is WriteChart with a PNG's row filtering spread over
+// bands of rows with spread (the same bytes; see encodePNG).
+func WriteChartSpread(path string, c Chart, spread Spread) error {
 	ext := strings.TrimPrefix(filepath.Ext(path), ".")
 	if ext != "png" && ext != "svg" {
 		return fmt.Errorf("results: chart %s: extension must be .png or .svg", path)
@@ -392,8 +399,7 @@ func WriteChart(path string, c Chart) error {
 		// compression: the same pixels, a few times quicker to write.
 		c := vgimg.New(w, h)
 		p.Draw(draw.New(c))
-		enc := png.Encoder{CompressionLevel: png.BestSpeed}
-		return WriteFileAtomic(path, func(out io.Writer) error { return enc.Encode(out, c.Image()) })
+		return WriteFileAtomic(path, func(out io.Writer) error { return encodePNG(out, c.Image(), spread) })
 	}
 	wt, err := p.WriterTo(w, h, ext)
 	if err != nil {
@@ -404,6 +410,43 @@ func WriteChart(path string, c Chart) error {
 		return err
 	})
 }
+
+// keep is a free list that, unlike a sync.Pool, keeps what it holds
+// through garbage collections (a sweep's charts come after several): up
+// to four values, each made by make when the list is empty.
+type keep[T any] struct {
+	mu   sync.Mutex
+	free []T
+	make func() T
+}
+
+func (k *keep[T]) get() T {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if n := len(k.free); n > 0 {
+		v := k.free[n-1]
+		k.free = k.free[:n-1]
+		return v
+	}
+	return k.make()
+}
+
+func (k *keep[T]) put(v T) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.free) < 4 {
+		k.free = append(k.free, v)
+	}
+}
+
+// pngPool lends image/png encoders' buffers (a zlib compressor of about
+// 1 MB each) from one chart to the next; the bytes written do not change.
+type pngPool struct{ keep[*png.EncoderBuffer] }
+
+func (b *pngPool) Get() *png.EncoderBuffer  { return b.get() }
+func (b *pngPool) Put(e *png.EncoderBuffer) { b.put(e) }
+
+var pngBuffers = &pngPool{keep[*png.EncoderBuffer]{make: func() *png.EncoderBuffer { return nil }}}
 
 // WriteChartPair writes base.png and base.svg and returns their names.
 func WriteChartPair(dir, base string, c Chart) ([]string, error) {

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Recorder collects a run's records in memory; the model appends, the
@@ -183,6 +184,10 @@ func WriteFileAtomicNoSync(path string, write func(w io.Writer) error) error {
 	return writeFileAtomic(path, false, write)
 }
 
+// writers lends the 64 KiB buffers of atomic writes from one file to the
+// next (a sweep writes one file per run).
+var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 1<<16) }}
+
 func writeFileAtomic(path string, sync bool, write func(w io.Writer) error) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
@@ -194,7 +199,12 @@ func writeFileAtomic(path string, sync bool, write func(w io.Writer) error) (err
 			os.Remove(f.Name())
 		}
 	}()
-	bw := bufio.NewWriterSize(f, 1<<16)
+	bw := writers.Get().(*bufio.Writer)
+	bw.Reset(f)
+	defer func() {
+		bw.Reset(nil)
+		writers.Put(bw)
+	}()
 	if err = write(bw); err != nil {
 		return err
 	}

@@ -177,10 +177,12 @@ func loadBytes(name string, data []byte, opts Options, isEmbedded bool) (*Scenar
 		h.Write([]byte("\n" + o))
 	}
 	sc.SHA256 = hex.EncodeToString(h.Sum(nil))
+	applyDefaults(sc, name, doc)
+	// After the defaults: a scenario without a seed key still takes --seed
+	// (and a sweep's replication seeds).
 	if opts.SeedOverride != nil {
 		sc.Seed = *opts.SeedOverride
 	}
-	applyDefaults(sc, name, doc)
 	if errs := l.validate(sc, doc, opts); len(errs) > 0 {
 		return nil, &InputError{errs}
 	}

@@ -168,6 +168,21 @@ func TestDefaultsVersusExplicit(t *testing.T) {
 	}
 }
 
+// --seed replaces the seed whether or not the scenario has a seed key (it
+// used to be reset to the default 1 when the key was absent).
+func TestSeedOverride(t *testing.T) {
+	seven := uint64(7)
+	for _, src := range []string{good, "seed = 3\n" + good} {
+		sc, err := LoadBytes("s.toml", []byte(src), Options{SeedOverride: &seven})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sc.Seed != 7 {
+			t.Errorf("seed %d, want 7 (source starts %.20q)", sc.Seed, src)
+		}
+	}
+}
+
 func TestFileAndResolve(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "tr.txt"), []byte("50\n"), 0o644)

@@ -20,8 +20,22 @@
 // runs by the central limit theorem.
 //
 // Layout of a sweep directory: sweep.json (the grid and the scenario hash
-// of each point), runs/pPPPP-rRRRR.json (each run's summary, written
+// of each point), scenario.toml (the scenario text, before the overrides
+// sweep.json lists), runs/pPPPP-rRRRR.json (each run's summary, written
 // atomically), and once every run is there runs.csv, stats.csv,
 // stats.json and sweep_METRIC.png/.svg. Outputs depend only on the grid,
 // never on the number of workers or shards.
+//
+// A capacity plan (Plan) finds the smallest value of an integer key at
+// which every target holds at 95 % confidence: "metric<v" holds when the
+// upper end of the metric's Student-t 95 % interval is below v, "metric>v"
+// when the lower end is above v (each end is a one-sided 97.5 % bound). It
+// bisects: it evaluates both ends of the range, then the middle of the
+// interval between a value that fails and one that holds, so it needs at
+// most ⌈log₂(hi−lo)⌉ + 2 evaluations and finds the smallest value exactly
+// when the targets, once met, stay met as the key grows (Plan warns when
+// the probes contradict that). Each value's replications run as a
+// one-point sweep in PLAN_DIR/points/KEY=V (PlanEvaluator), so a re-run
+// reuses them; WritePlan writes plan.csv, plan.json, scenario.toml and
+// plan_METRIC.png/.svg.
 package sweep

@@ -1,6 +1,7 @@
 package sweep_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/simrun/simrun/sweep"
@@ -31,4 +32,29 @@ func ExampleSummarize() {
 	fmt.Printf("n=%d mean=%.2f sd=%.3f 95%% CI [%.3f, %.3f]\n", s.N, s.Mean, s.SD, s.Low, s.High)
 	// Output:
 	// n=5 mean=10.10 sd=0.274 95% CI [9.760, 10.440]
+}
+
+// ExamplePlan finds the smallest value with no rejections when a value v
+// rejects max(0, 50 − 8v) requests (8 per unit: ⌈50/8⌉ = 7 units).
+func ExamplePlan() {
+	eval := func(_ context.Context, v int) (map[string][]float64, error) {
+		x := float64(max(0, 50-8*v))
+		return map[string][]float64{"rejected": {x, x, x}}, nil
+	}
+	target, _ := sweep.ParseTarget("rejected<1")
+	res, _ := sweep.Plan(context.Background(), 1, 64, []sweep.Target{target}, eval)
+	for _, p := range res.Probes {
+		fmt.Println(p.Value, p.Stats["rejected"].Mean, p.AllMet)
+	}
+	fmt.Println("answer:", res.Answer)
+	// Output:
+	// 1 42 false
+	// 4 18 false
+	// 6 2 false
+	// 7 0 true
+	// 8 0 true
+	// 16 0 true
+	// 32 0 true
+	// 64 0 true
+	// answer: 7
 }

@@ -4,17 +4,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/simrun/simrun/results"
+	"github.com/simrun/simrun/scenarios"
 )
 
 // Stat summarizes one metric over a point's replications: the mean, the
@@ -43,22 +47,82 @@ func Summarize(xs []float64) Stat {
 		return s
 	}
 	s.Mean, s.SD = stat.MeanStdDev(v, nil)
-	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(len(v) - 1)}.Quantile(0.975)
-	s.H = t * s.SD / math.Sqrt(float64(len(v)))
+	s.H = tQuantile975(len(v)-1) * s.SD / math.Sqrt(float64(len(v)))
 	s.Low, s.High = s.Mean-s.H, s.Mean+s.H
 	return s
 }
 
+// tQuantiles caches t(0.975; ν) by ν: a sweep asks for the same few
+// degrees of freedom for every point and metric, and gonum inverts the
+// incomplete beta function for each (about 7 µs).
+var tQuantiles sync.Map
+
+func tQuantile975(nu int) float64 {
+	if q, ok := tQuantiles.Load(nu); ok {
+		return q.(float64)
+	}
+	q := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(nu)}.Quantile(0.975)
+	tQuantiles.Store(nu, q)
+	return q
+}
+
+// numField is a numeric field of results.Summary and its JSON name.
+type numField struct {
+	index     int
+	name      string
+	kind      reflect.Kind
+	omitEmpty bool
+}
+
+// summaryNumbers lists the numeric fields of results.Summary as
+// encoding/json names them, seed aside.
+var summaryNumbers = sync.OnceValue(func() []numField {
+	var fs []numField
+	t := reflect.TypeFor[results.Summary]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		k := f.Type.Kind()
+		switch k {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+			reflect.Float32, reflect.Float64:
+		default:
+			continue
+		}
+		if name == "seed" {
+			continue
+		}
+		fs = append(fs, numField{i, name, k, slices.Contains(strings.Split(opts, ","), "omitempty")})
+	}
+	return fs
+})
+
 // Metrics flattens a summary's numbers: its numeric fields (seed aside)
-// and its metrics map, by their JSON names.
+// and its metrics map, by their JSON names, as its summary.json has them
+// (a sanitized summary: no NaN).
 func Metrics(s *results.Summary) map[string]float64 {
-	b, _ := json.Marshal(s)
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	out := map[string]float64{}
-	for k, v := range m {
-		if f, ok := v.(float64); ok && k != "seed" {
-			out[k] = f
+	fields := summaryNumbers()
+	out := make(map[string]float64, len(fields)+len(s.Metrics))
+	v := reflect.ValueOf(s).Elem()
+	for _, f := range fields {
+		fv := v.Field(f.index)
+		if f.omitEmpty && fv.IsZero() {
+			continue
+		}
+		switch f.kind {
+		case reflect.Float32, reflect.Float64:
+			out[f.name] = fv.Float()
+		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			out[f.name] = float64(fv.Uint())
+		default:
+			out[f.name] = float64(fv.Int())
 		}
 	}
 	for k, v := range s.Metrics {
@@ -83,69 +147,103 @@ type Aggregated struct {
 	Files   []string
 	Points  []PointStats
 	Metrics []string
+	// Runs are the metrics of every run, by run index.
+	Runs []map[string]float64
 }
 
 // Aggregate reads the runs in dir and, when all are there, writes
 // runs.csv (one row per run), stats.csv and stats.json (per point and
-// metric: n, mean, sd, 95 % CI) and the plots, drawing up to workers
-// charts at once. It returns the files written and whether the sweep is
-// complete (nil when a run is missing).
-func Aggregate(dir string, workers int) (*Aggregated, error) {
+// metric: n, mean, sd, 95 % CI) and the plots, writing up to workers
+// files at once. It returns the files written and the statistics, or nil
+// when a run is missing.
+func Aggregate(dir string, workers int) (*Aggregated, error) { return aggregate(dir, workers, nil) }
+
+// Results are a complete sweep directory read back: its grid, its runs
+// (with their seeds), the build revisions that ran them, and the
+// statistics Aggregate computes.
+type Results struct {
+	Grid Grid
+	// Hashes are the scenario SHA-256 of each point.
+	Hashes []string
+	// Runs are the grid's runs in order, and Revisions the distinct build
+	// revisions of their summaries, sorted.
+	Runs      []Run
+	Revisions []string
+	Aggregated
+}
+
+// Read reads a sweep directory's grid and runs and computes its
+// statistics, writing nothing. A run missing is a *scenarios.InputError
+// (a shard's directory, say).
+func Read(dir string) (*Results, error) {
+	c, err := collect(dir, nil)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return nil, &scenarios.InputError{Problems: []error{fmt.Errorf("%s: the sweep is not complete (runs are missing from %s): finish it, or merge its shards with simrun merge, first", dir, filepath.Join(dir, "runs"))}}
+	}
+	revs := map[string]bool{}
+	for _, s := range c.sums {
+		revs[s.Revision] = true
+	}
+	r := &Results{Grid: c.spec.Grid, Hashes: c.spec.Hashes, Runs: c.runs, Revisions: slices.Sorted(maps.Keys(revs)),
+		Aggregated: Aggregated{Points: c.pts, Metrics: c.metrics, Runs: c.vals}}
+	return r, nil
+}
+
+// collected is a sweep directory's runs and statistics.
+type collected struct {
+	spec    spec
+	runs    []Run
+	sums    []*results.Summary
+	vals    []map[string]float64
+	metrics []string
+	pts     []PointStats
+}
+
+// collect reads the grid and the runs of dir (have[i], when not nil, is
+// run i's summary at hand) and computes every point's statistics; nil
+// when a run is missing.
+func collect(dir string, have []*results.Summary) (*collected, error) {
 	sp, err := readSpec(dir)
 	if err != nil {
 		return nil, err
 	}
 	g := &sp.Grid
 	runs := g.Runs()
+	sums := make([]*results.Summary, len(runs))
 	vals := make([]map[string]float64, len(runs))
 	names := map[string]bool{}
 	for i, r := range runs {
-		s, err := readRun(filepath.Join(dir, "runs", r.Name()))
-		if err != nil {
-			if os.IsNotExist(err) {
-				return nil, nil
-			}
-			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "runs", r.Name()), err)
+		var s *results.Summary
+		if i < len(have) {
+			s = have[i]
 		}
+		if s == nil {
+			s, err = readRun(filepath.Join(dir, "runs", r.Name()))
+			if err != nil {
+				if os.IsNotExist(err) {
+					return nil, nil
+				}
+				return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "runs", r.Name()), err)
+			}
+		}
+		sums[i] = s
 		vals[i] = Metrics(s)
 		for k := range vals[i] {
 			names[k] = true
 		}
 	}
-	metrics := make([]string, 0, len(names))
-	for k := range names {
-		metrics = append(metrics, k)
-	}
-	slices.Sort(metrics)
-	var files []string
-
-	// runs.csv
-	if err := results.WriteFileAtomic(filepath.Join(dir, "runs.csv"), func(w io.Writer) error {
-		head := []string{"run", "point", "replication", "seed"}
-		for _, a := range g.Axes {
-			head = append(head, a.Key)
-		}
-		writeRow(w, append(head, metrics...))
-		for i, r := range runs {
-			row := []string{strconv.Itoa(r.Index), strconv.Itoa(r.Point), strconv.Itoa(r.Replication), strconv.FormatUint(r.Seed, 10)}
-			row = append(row, r.Values...)
-			for _, k := range metrics {
-				row = append(row, num(vals[i], k))
-			}
-			writeRow(w, row)
-		}
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	files = append(files, "runs.csv")
+	metrics := slices.Sorted(maps.Keys(names))
 
 	// Per-point statistics.
 	pts := make([]PointStats, g.Points())
+	xs := make([]float64, 0, g.Replications)
 	for p := range pts {
-		pts[p] = PointStats{Point: p, Values: g.PointValues(p), Stats: map[string]Stat{}}
+		pts[p] = PointStats{Point: p, Values: g.PointValues(p), Stats: make(map[string]Stat, len(metrics))}
 		for _, k := range metrics {
-			xs := make([]float64, 0, g.Replications)
+			xs = xs[:0]
 			for r := range g.Replications {
 				if v, ok := vals[p*g.Replications+r][k]; ok {
 					xs = append(xs, v)
@@ -154,36 +252,79 @@ func Aggregate(dir string, workers int) (*Aggregated, error) {
 			pts[p].Stats[k] = Summarize(xs)
 		}
 	}
-	if err := results.WriteFileAtomic(filepath.Join(dir, "stats.csv"), func(w io.Writer) error {
-		head := []string{"point"}
-		for _, a := range g.Axes {
-			head = append(head, a.Key)
-		}
-		writeRow(w, append(head, "metric", "n", "mean", "sd", "ci95_low", "ci95_high"))
-		for _, ps := range pts {
-			for _, k := range metrics {
-				s := ps.Stats[k]
-				row := append([]string{strconv.Itoa(ps.Point)}, ps.Values...)
-				row = append(row, k, strconv.Itoa(s.N), fnum(s.Mean), fnum(s.SD), fnum(s.Low), fnum(s.High))
-				writeRow(w, row)
-			}
-		}
-		return nil
-	}); err != nil {
+	return &collected{sp, runs, sums, vals, metrics, pts}, nil
+}
+
+// aggregate is Aggregate with the summaries already at hand (have[i] of
+// run i, or nil to read its file).
+func aggregate(dir string, workers int, have []*results.Summary) (*Aggregated, error) {
+	c, err := collect(dir, have)
+	if c == nil || err != nil {
 		return nil, err
 	}
-	files = append(files, "stats.csv")
-	if err := results.WriteFileAtomic(filepath.Join(dir, "stats.json"), func(w io.Writer) error {
-		return writeStatsJSON(w, g, pts, metrics)
-	}); err != nil {
-		return nil, err
-	}
-	files = append(files, "stats.json")
-	pf, err := writePlots(dir, g, pts, metrics, workers)
+	g, runs, vals, metrics, pts := &c.spec.Grid, c.runs, c.vals, c.metrics, c.pts
+	charts, err := plotJobs(g, pts, metrics)
 	if err != nil {
 		return nil, err
 	}
-	return &Aggregated{Files: append(files, pf...), Points: pts, Metrics: metrics}, nil
+
+	// The files, written Workers at a time: each chart as PNG and SVG, and
+	// the three tables. Files lists them tables first, each chart's PNG
+	// before its SVG; they are written PNGs first, the slowest (about four
+	// times an SVG), and a PNG's rows are filtered on the workers that have
+	// nothing else left to do, so that the workers finish together.
+	tables := []outFile{
+		tableFile(dir, "runs.csv", func(w io.Writer) error { return writeRunsCSV(w, g, runs, vals, metrics) }),
+		tableFile(dir, "stats.csv", func(w io.Writer) error { return writeStatsCSV(w, g, pts, metrics) }),
+		tableFile(dir, "stats.json", func(w io.Writer) error { return writeStatsJSON(w, g, pts, metrics) }),
+	}
+	work := newPool(workers)
+	var pngs, svgs []outFile
+	files := []string{"runs.csv", "stats.csv", "stats.json"}
+	for _, c := range charts {
+		png, svg := chartFiles(dir, c, work)
+		pngs, svgs = append(pngs, png), append(svgs, svg)
+		files = append(files, png.name, svg.name)
+	}
+	if err := writeFiles(work, slices.Concat(pngs, svgs, tables)); err != nil {
+		return nil, err
+	}
+	return &Aggregated{Files: files, Points: pts, Metrics: metrics, Runs: vals}, nil
+}
+
+func writeRunsCSV(w io.Writer, g *Grid, runs []Run, vals []map[string]float64, metrics []string) error {
+	head := []string{"run", "point", "replication", "seed"}
+	for _, a := range g.Axes {
+		head = append(head, a.Key)
+	}
+	writeRow(w, append(head, metrics...))
+	row := make([]string, 0, len(head)+len(metrics))
+	for i, r := range runs {
+		row = append(row[:0], strconv.Itoa(r.Index), strconv.Itoa(r.Point), strconv.Itoa(r.Replication), strconv.FormatUint(r.Seed, 10))
+		row = append(row, r.Values...)
+		for _, k := range metrics {
+			row = append(row, num(vals[i], k))
+		}
+		writeRow(w, row)
+	}
+	return nil
+}
+
+func writeStatsCSV(w io.Writer, g *Grid, pts []PointStats, metrics []string) error {
+	head := []string{"point"}
+	for _, a := range g.Axes {
+		head = append(head, a.Key)
+	}
+	writeRow(w, append(head, "metric", "n", "mean", "sd", "ci95_low", "ci95_high"))
+	for _, ps := range pts {
+		for _, k := range metrics {
+			s := ps.Stats[k]
+			row := append([]string{strconv.Itoa(ps.Point)}, ps.Values...)
+			row = append(row, k, strconv.Itoa(s.N), fnum(s.Mean), fnum(s.SD), fnum(s.Low), fnum(s.High))
+			writeRow(w, row)
+		}
+	}
+	return nil
 }
 
 func num(m map[string]float64, k string) string {
@@ -222,6 +363,16 @@ func (v jnum) MarshalJSON() ([]byte, error) {
 		return []byte("null"), nil
 	}
 	return []byte(strconv.FormatFloat(float64(v), 'g', -1, 64)), nil
+}
+
+func (v *jnum) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*v = jnum(math.NaN())
+		return nil
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	*v = jnum(f)
+	return err
 }
 
 func writeStatsJSON(w io.Writer, g *Grid, pts []PointStats, metrics []string) error {
@@ -289,10 +440,16 @@ func (g *Grid) PlotMetrics(metrics []string) []string {
 	return plots
 }
 
-// writePlots draws each plotted metric against the first axis, one line
+// chartJob is a chart and the base name of its files.
+type chartJob struct {
+	base  string
+	chart results.Chart
+}
+
+// plotJobs lays out each plotted metric against the first axis, one line
 // per combination of the other axes, with 95 % CI error bars; and the
 // scatter of two metrics (one point per grid point).
-func writePlots(dir string, g *Grid, pts []PointStats, metrics []string, workers int) ([]string, error) {
+func plotJobs(g *Grid, pts []PointStats, metrics []string) ([]chartJob, error) {
 	if len(g.Axes) == 0 {
 		return nil, nil
 	}
@@ -316,11 +473,7 @@ func writePlots(dir string, g *Grid, pts []PointStats, metrics []string, workers
 		}
 	}
 	per := len(pts) / len(first.Values) // points per first-axis value
-	type job struct {
-		base  string
-		chart results.Chart
-	}
-	var jobs []job
+	var jobs []chartJob
 	for _, k := range plots {
 		if !slices.Contains(metrics, k) {
 			return nil, fmt.Errorf("sweep: plot of %q: no run has this metric (metrics: %s)", k, strings.Join(metrics, ", "))
@@ -334,7 +487,7 @@ func writePlots(dir string, g *Grid, pts []PointStats, metrics []string, workers
 			}
 			l.Series = append(l.Series, s)
 		}
-		jobs = append(jobs, job{"sweep_" + sanitize(k), l})
+		jobs = append(jobs, chartJob{"sweep_" + sanitize(k), l})
 	}
 	if len(g.Scatter) == 2 {
 		a, b := g.Scatter[0], g.Scatter[1]
@@ -347,23 +500,9 @@ func writePlots(dir string, g *Grid, pts []PointStats, metrics []string, workers
 		for _, ps := range pts {
 			sc.Points = append(sc.Points, results.Point{Label: describePoint(g, ps.Values), X: ps.Stats[a].Mean, Y: ps.Stats[b].Mean, Color: ps.Point, Shape: ps.Point})
 		}
-		jobs = append(jobs, job{"sweep_" + sanitize(b) + "_vs_" + sanitize(a), sc})
+		jobs = append(jobs, chartJob{"sweep_" + sanitize(b) + "_vs_" + sanitize(a), sc})
 	}
-	// Rendering is the slow part: one chart file per goroutine.
-	exts := []string{".png", ".svg"}
-	errs := make([]error, 2*len(jobs))
-	parallel(len(errs), max(workers, 1), func(i int) {
-		j := jobs[i/2]
-		errs[i] = results.WriteChart(filepath.Join(dir, j.base+exts[i%2]), j.chart)
-	})
-	var files []string
-	for i, err := range errs {
-		if err != nil {
-			return files, err
-		}
-		files = append(files, jobs[i/2].base+exts[i%2])
-	}
-	return files, nil
+	return jobs, nil
 }
 
 // otherLabel names a line by the axes other than the first.

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/simrun/simrun/results"
 	"github.com/simrun/simrun/scenarios"
@@ -104,6 +103,11 @@ func ReplicationSeed(master uint64, r int) uint64 {
 }
 
 // Loader loads the scenario of a run with these overrides and seed.
+// Execute calls it once per grid point and gives each replication a
+// shallow copy with its own Seed: the scenario must depend on the seed
+// through its Seed field only (as scenarios.Load's does), and an Executor
+// may change the copy's own fields but not what the copies share (slices,
+// maps).
 type Loader func(sets []string, seed uint64) (*scenarios.Scenario, error)
 
 // Executor runs a loaded scenario and returns its summary.
@@ -111,8 +115,9 @@ type Executor func(ctx context.Context, sc *scenarios.Scenario) (*results.Summar
 
 // Options control Execute.
 type Options struct {
-	// Workers run at once (default 1); the charts are drawn as many at
-	// a time.
+	// Workers simulations run at once (default 1), and as many chart and
+	// table files are written at once; one more goroutine writes the run
+	// files (it mostly waits for the file system).
 	Workers int
 	// Shard and Shards select the runs whose index ≡ Shard (mod Shards)
 	// (Shards 0 or 1: all).
@@ -129,9 +134,11 @@ type Outcome struct {
 	// directory, and the aggregate files were written.
 	Complete bool
 	Files    []string
-	// Points and Metrics are the statistics written, when complete.
+	// Points and Metrics are the statistics written, when complete, and
+	// Runs the metrics of every run (by run index).
 	Points  []PointStats
 	Metrics []string
+	Runs    []map[string]float64
 }
 
 // spec is sweep.json: the grid and the scenario hash of every point, so
@@ -153,33 +160,53 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 	}
 	runs := g.Runs()
 	out := Outcome{Total: len(runs)}
-	// Load every run's scenario first: bad input stops the sweep before
-	// anything runs.
-	scs := make([]*scenarios.Scenario, len(runs))
-	loadErrs := make([]error, len(runs))
-	parallel(len(runs), max(opt.Workers, 1), func(i int) {
-		scs[i], loadErrs[i] = load(g.RunSets(runs[i]), runs[i].Seed)
+	// Load every point's scenario first: bad input stops the sweep before
+	// anything runs. Replications differ only by their seed, so each gets
+	// a copy of its point's scenario rather than a load of its own.
+	pointSC := make([]*scenarios.Scenario, g.Points())
+	loadErrs := make([]error, g.Points())
+	parallel(g.Points(), max(opt.Workers, 1), func(p int) {
+		pointSC[p], loadErrs[p] = load(g.RunSets(Run{Point: p, Values: g.PointValues(p)}), ReplicationSeed(g.MasterSeed, 0))
 	})
 	var errs []error
 	hashes := make([]string, g.Points())
-	for i, r := range runs {
-		if err := loadErrs[i]; err != nil {
-			if r.Replication == 0 {
-				errs = append(errs, fmt.Errorf("grid point %s: %w", describePoint(g, r.Values), err))
-			}
+	for p, err := range loadErrs {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("grid point %s: %w", describePoint(g, g.PointValues(p)), err))
 			continue
 		}
-		hashes[r.Point] = scs[i].SHA256
+		hashes[p] = pointSC[p].SHA256
 	}
 	if len(errs) > 0 {
 		return out, &scenarios.InputError{Problems: errs}
 	}
+	scs := make([]*scenarios.Scenario, len(runs))
+	for i, r := range runs {
+		c := *pointSC[r.Point]
+		c.Seed = r.Seed
+		scs[i] = &c
+	}
 	if err := os.MkdirAll(filepath.Join(dir, "runs"), 0o755); err != nil {
 		return out, err
 	}
-	if err := writeSpec(dir, spec{Grid: *g, Hashes: hashes}); err != nil {
+	writeSpecFile, err := checkSpec(dir, spec{Grid: *g, Hashes: hashes})
+	if err != nil {
 		return out, err
 	}
+	// sweep.json and scenario.toml are written (and synced) while the runs
+	// go: a run's file is valid on its own (its scenario hash and seed say
+	// which run it is), so a sweep stopped before them loses nothing.
+	described := make(chan error, 1)
+	go func() {
+		err := writeSpecFile()
+		if err == nil && len(pointSC) > 0 {
+			err = writeUnlessSame(filepath.Join(dir, "scenario.toml"), pointSC[0].Source)
+		}
+		described <- err
+	}()
+	// sums holds the summaries at hand (reused or run here), so that the
+	// aggregation need not read them back.
+	sums := make([]*results.Summary, len(runs))
 	var todo []int
 	for i, r := range runs {
 		if opt.Shards > 1 && r.Index%opt.Shards != opt.Shard {
@@ -188,6 +215,7 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 		out.Mine++
 		if s, err := readRun(filepath.Join(dir, "runs", r.Name())); err == nil && s.ScenarioSHA256 == scs[i].SHA256 && s.Seed == r.Seed {
 			out.Skipped++
+			sums[i] = s
 			continue
 		}
 		todo = append(todo, i)
@@ -196,7 +224,45 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 	jobs := make(chan int)
 	var mu sync.Mutex
 	var firstErr error
-	done := 0
+	fail := func(i int, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr == nil {
+			firstErr = fmt.Errorf("run %d (point %s, seed %d): %w", runs[i].Index, describePoint(g, runs[i].Values), runs[i].Seed, err)
+		}
+	}
+	// The workers simulate; one goroutine writes their results, so that
+	// the file system's latency (creating files in one directory does not
+	// go faster in parallel) overlaps the simulations instead of stalling
+	// a worker. A run is done when its file is written.
+	type result struct {
+		i int
+		s *results.Summary
+	}
+	finished := make(chan result, 2*workers)
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		done := 0
+		for r := range finished {
+			// Without fsync: a run file is whole or absent to any reader;
+			// one a machine crash left empty fails to parse and is simply
+			// run again.
+			err := results.WriteFileAtomicNoSync(filepath.Join(dir, "runs", runs[r.i].Name()), func(w io.Writer) error {
+				return results.WriteSummaryJSON(w, r.s)
+			})
+			if err != nil {
+				fail(r.i, err)
+				continue
+			}
+			done++
+			out.Ran++
+			sums[r.i] = r.s
+			if opt.Progress != nil {
+				opt.Progress(done, len(todo))
+			}
+		}
+	}()
 	var wg sync.WaitGroup
 	for range min(workers, max(len(todo), 1)) {
 		wg.Add(1)
@@ -204,26 +270,11 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 			defer wg.Done()
 			for i := range jobs {
 				s, err := exec(ctx, scs[i])
-				if err == nil {
-					// Without fsync: a run file is whole or absent to any
-					// reader; one a machine crash left empty fails to parse
-					// and is simply run again.
-					err = results.WriteFileAtomicNoSync(filepath.Join(dir, "runs", runs[i].Name()), func(w io.Writer) error {
-						return results.WriteSummaryJSON(w, s)
-					})
+				if err != nil {
+					fail(i, err)
+					continue
 				}
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = fmt.Errorf("run %d (point %s, seed %d): %w", runs[i].Index, describePoint(g, runs[i].Values), runs[i].Seed, err)
-				}
-				if err == nil {
-					done++
-					out.Ran++
-				}
-				if opt.Progress != nil {
-					opt.Progress(done, len(todo))
-				}
-				mu.Unlock()
+				finished <- result{i, s}
 			}
 		}()
 	}
@@ -243,15 +294,20 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
+	close(finished)
+	<-written
+	if err := <-described; err != nil {
+		return out, err
+	}
 	if firstErr != nil {
 		return out, firstErr
 	}
 	if err := ctx.Err(); err != nil {
 		return out, err
 	}
-	a, err := Aggregate(dir, workers)
+	a, err := aggregate(dir, workers, sums)
 	if a != nil {
-		out.Complete, out.Files, out.Points, out.Metrics = true, a.Files, a.Points, a.Metrics
+		out.Complete, out.Files, out.Points, out.Metrics, out.Runs = true, a.Files, a.Points, a.Metrics, a.Runs
 	}
 	return out, err
 }
@@ -267,23 +323,43 @@ func describePoint(g *Grid, vals []string) string {
 	return strings.Join(parts, " ")
 }
 
+// writeUnlessSame writes b to path atomically, unless path holds b.
+func writeUnlessSame(path string, b []byte) error {
+	if old, err := os.ReadFile(path); err == nil && string(old) == string(b) {
+		return nil
+	}
+	return results.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(b); return err })
+}
+
 func writeSpec(dir string, s spec) error {
+	write, err := checkSpec(dir, s)
+	if err != nil {
+		return err
+	}
+	return write()
+}
+
+// checkSpec refuses a directory holding another sweep, and returns what
+// writes sweep.json (nothing when it already holds these bytes).
+func checkSpec(dir string, s spec) (write func() error, err error) {
 	path := filepath.Join(dir, "sweep.json")
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	b = append(b, '\n')
 	if old, err := os.ReadFile(path); err == nil {
 		if string(old) == string(b) {
-			return nil
+			return func() error { return nil }, nil
 		}
 		var prev spec
 		if json.Unmarshal(old, &prev) == nil && !sameSweep(prev, s) {
-			return &scenarios.InputError{Problems: []error{fmt.Errorf("%s holds a different sweep (other scenario, axes, replications or seed); use another -o directory or remove it", dir)}}
+			return nil, &scenarios.InputError{Problems: []error{fmt.Errorf("%s holds a different sweep (other scenario, axes, replications or seed); use another -o directory or remove it", dir)}}
 		}
 	}
-	return results.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(b); return err })
+	return func() error {
+		return results.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(b); return err })
+	}, nil
 }
 
 // sameSweep: the same runs (plots may differ).
@@ -343,6 +419,14 @@ func Merge(out string, workers int, dirs ...string) (Outcome, error) {
 	if err := writeSpec(out, first); err != nil {
 		return Outcome{}, err
 	}
+	for _, d := range dirs {
+		if b, err := os.ReadFile(filepath.Join(d, "scenario.toml")); err == nil {
+			if err := writeUnlessSame(filepath.Join(out, "scenario.toml"), b); err != nil {
+				return Outcome{}, err
+			}
+			break
+		}
+	}
 	runs := first.Grid.Runs()
 	o := Outcome{Total: len(runs)}
 	for _, r := range runs {
@@ -364,27 +448,7 @@ func Merge(out string, workers int, dirs ...string) (Outcome, error) {
 	}
 	a, err := Aggregate(out, workers)
 	if a != nil {
-		o.Complete, o.Files, o.Points, o.Metrics = true, a.Files, a.Points, a.Metrics
+		o.Complete, o.Files, o.Points, o.Metrics, o.Runs = true, a.Files, a.Points, a.Metrics, a.Runs
 	}
 	return o, err
-}
-
-// parallel calls f(0..n-1) on up to workers goroutines.
-func parallel(n, workers int, f func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(workers, n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
 }

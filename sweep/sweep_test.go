@@ -279,3 +279,44 @@ func TestSweepBadInput(t *testing.T) {
 		t.Errorf("other sweep in the same directory: %v", err)
 	}
 }
+
+// metricsByJSON is how Metrics used to flatten a summary: through its
+// JSON encoding. Metrics must give the same names and values.
+func metricsByJSON(s *results.Summary) map[string]float64 {
+	b, _ := json.Marshal(s)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	out := map[string]float64{}
+	for k, v := range m {
+		if f, ok := v.(float64); ok && k != "seed" {
+			out[k] = f
+		}
+	}
+	for k, v := range s.Metrics {
+		if _, clash := out[k]; clash {
+			k = "metrics." + k
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func TestMetricsAsJSON(t *testing.T) {
+	r := sim.NewStream(3, "summaries")
+	for i := range 50 {
+		s := &results.Summary{Scenario: "x", Seed: r.Uint64(), Events: r.Uint64() >> (r.IntN(64)), Hosts: r.IntN(1 << 20),
+			VMsRejected: -r.IntN(3), EnergyKWh: r.NormFloat64() * 1e3, MeanUtil: r.Float64(), LastCompletionS: float64(i),
+			Consolidation: []string{"", "thr"}[i%2],
+			Metrics:       map[string]float64{"slav": r.ExpFloat64(), "energy_kwh": 1.5, "tiny": 5e-324}}
+		s.Sanitize()
+		got, want := Metrics(s), metricsByJSON(s)
+		if len(got) != len(want) {
+			t.Fatalf("%d metrics, want %d: %v vs %v", len(got), len(want), got, want)
+		}
+		for k, v := range want {
+			if g, ok := got[k]; !ok || g != v {
+				t.Errorf("summary %d: %s = %v, want %v", i, k, g, v)
+			}
+		}
+	}
+}

@@ -3,11 +3,14 @@
 //	simrun run NAME|FILE [-o DIR] [--seed N] [--set key=value ...] [--quiet]
 //	simrun sweep NAME|FILE [-o DIR] [-j N] [--sweep key=v1,v2,...] [--replications R] [--shard i/n] ...
 //	simrun merge [-o DIR] SHARD_DIR...
+//	simrun plan NAME|FILE --target 'metric<value' ... --vary KEY --range LO:HI [--replications R] [-j N] [-o DIR]
+//	simrun report DIR
 //	simrun validate NAME|FILE [--set key=value ...]
 //	simrun list
 //	simrun overhead [--profile NAME|FILE] [--cpu ...] [--mmu ...] [--io ...] [--json] [-o chart.png]
 //
-// Exit codes: 0 success, 1 the run failed, 2 bad input.
+// Exit codes: 0 success, 1 the run failed (or a plan found no value in its
+// range), 2 bad input.
 package main
 
 import (
@@ -33,8 +36,27 @@ Usage:
       (stats.csv, stats.json) with plots. Re-running skips the runs already
       done. --shard i/n (or a Slurm array task's SLURM_ARRAY_TASK_ID/COUNT, or
       JOB_COMPLETION_INDEX with --shards n) runs one shard of the runs.
-  simrun merge [-o DIR] SHARD_DIR...
+  simrun merge [-o DIR] [-j N] SHARD_DIR...
       Combine the shards of a sweep into the files a single sweep writes.
+  simrun plan NAME|FILE --target 'metric<value' [--target ...] --vary KEY --range LO:HI
+              [--replications R] [-j N] [-o DIR] [--seed N] [--set key=value ...] [--quiet]
+      Capacity planning: the smallest value of the integer KEY (a declared
+      parameter such as hosts, or a key path such as host_group.0.count) in
+      LO..HI at which every target holds at 95 % confidence: for < and <= the
+      upper end of the Student-t 95 % CI of the metric's mean (over R
+      replications, default 5) is below the value, for > and >= the lower
+      end above it. Metrics are those of summary.json and stats.csv. It
+      bisects (at most log2(HI-LO)+2 values), keeps each value's runs in
+      DIR/points/KEY=V (reused on a re-run), prints the values it probed,
+      and writes plan.csv, plan.json and a chart per target. It assumes a
+      target, once met, stays met as KEY grows, and warns when the
+      observations say otherwise. Exit code 1 when no value in range meets
+      every target (the files are still written).
+  simrun report DIR
+      Write DIR/report.html, one self-contained page (inline SVG figures, no
+      external resources) for the output of run, sweep or plan: the summary,
+      statistics or probe tables, the figures, the scenario text, the seeds
+      and the build revisions.
   simrun validate NAME|FILE [--set key=value ...]
       Check a scenario and report every problem, without running it.
   simrun list
@@ -50,7 +72,8 @@ Usage:
 --set key=value changes a declared scenario parameter (--set hosts=100) or any
 key path (--set placement.policy=best-fit --set host_group.0.count=20).
 
-Exit codes: 0 success, 1 the run failed, 2 bad input.
+Exit codes: 0 success, 1 the run failed (or a plan found no value in its
+range that meets the targets), 2 bad input.
 `
 
 // inputError marks problems with what the user gave us (exit code 2).
@@ -95,6 +118,10 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return cmdSweep(args[1:], stdout, stderr)
 	case "merge":
 		return cmdMerge(args[1:], stdout, stderr)
+	case "plan":
+		return cmdPlan(args[1:], stdout, stderr)
+	case "report":
+		return cmdReport(args[1:], stdout, stderr)
 	case "list":
 		return cmdList(args[1:], stdout)
 	case "overhead":
@@ -106,7 +133,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return badInput("unknown command %q (commands: run, sweep, merge, validate, list, overhead, version)", args[0])
+	return badInput("unknown command %q (commands: run, sweep, merge, plan, report, validate, list, overhead, version)", args[0])
 }
 
 // multiFlag collects a repeated string flag.

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -299,8 +300,9 @@ func isTerminal(w io.Writer) bool {
 }
 
 // revision is the VCS revision stamped into the binary ("unknown" under go
-// run, which does not stamp one), with "-dirty" for a modified tree.
-func revision() string {
+// run, which does not stamp one), with "-dirty" for a modified tree. It is
+// read once: a sweep stamps every run with it.
+var revision = sync.OnceValue(func() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "unknown"
@@ -321,4 +323,4 @@ func revision() string {
 		rev += "-dirty"
 	}
 	return rev
-}
+})

@@ -99,6 +99,29 @@ func shardFromEnv(shards int) (i, n int, ok bool, err error) {
 	return 0, 0, false, nil
 }
 
+// loadBase checks -j and --seed and loads the scenario a sweep or a plan
+// varies.
+func loadBase(name string, sets []string, jobs int, seedStr string) (*scenarios.Scenario, error) {
+	if jobs < 1 {
+		return nil, badInput("-j %d: want at least 1", jobs)
+	}
+	seed, err := parseSeed(seedStr)
+	if err != nil {
+		return nil, err
+	}
+	return load(name, sets, seed)
+}
+
+// loaderFor loads the runs of a sweep or a plan of scenario name.
+func loaderFor(name string) sweep.Loader {
+	return func(s []string, seed uint64) (*scenarios.Scenario, error) { return load(name, s, &seed) }
+}
+
+// interruptible is a context that Ctrl-C or SIGTERM cancels.
+func interruptible() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
 func parseShard(s string) (int, int, error) {
 	a, b, ok := strings.Cut(s, "/")
 	i, err1 := strconv.Atoi(a)
@@ -130,14 +153,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return badInput("sweep takes one scenario name or file, got %d (try: simrun sweep quickstart --sweep hosts=8,10,12 --replications 5)", len(pos))
 	}
-	if *jobs < 1 {
-		return badInput("-j %d: want at least 1", *jobs)
-	}
-	seed, err := parseSeed(*seedStr)
-	if err != nil {
-		return err
-	}
-	base, err := load(pos[0], sets, seed)
+	base, err := loadBase(pos[0], sets, *jobs, *seedStr)
 	if err != nil {
 		return err
 	}
@@ -198,9 +214,8 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	if dir == "" {
 		dir = filepath.Join("out", fmt.Sprintf("%s-sweep-seed%d", base.Name, base.Seed))
 	}
-	loader := func(s []string, sd uint64) (*scenarios.Scenario, error) { return load(pos[0], s, &sd) }
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	loader := loaderFor(pos[0])
+	ctx, stop := interruptible()
 	defer stop()
 	var bar *progressbar.ProgressBar
 	if !*quiet && isTerminal(stderr) {
