@@ -373,11 +373,7 @@ type Chart interface{ plot() (*plot.Plot, error) }
 
 // WriteChart renders a chart to path; the format follows the extension
 // (.png or .svg). The file is written atomically.
-func WriteChart(path string, c Chart) error { return WriteChartSpread(path, c, Serial) }
-
-// WriteChartSpread is WriteChart with a PNG's row filtering spread over
-// bands of rows with spread (the same bytes; see encodePNG).
-func WriteChartSpread(path string, c Chart, spread Spread) error {
+func WriteChart(path string, c Chart) error {
 	ext := strings.TrimPrefix(filepath.Ext(path), ".")
 	if ext != "png" && ext != "svg" {
 		return fmt.Errorf("results: chart %s: extension must be .png or .svg", path)
@@ -399,7 +395,8 @@ func WriteChartSpread(path string, c Chart, spread Spread) error {
 		// compression: the same pixels, a few times quicker to write.
 		c := vgimg.New(w, h)
 		p.Draw(draw.New(c))
-		return WriteFileAtomic(path, func(out io.Writer) error { return encodePNG(out, c.Image(), spread) })
+		enc := png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: pngBuffers}
+		return WriteFileAtomic(path, func(out io.Writer) error { return enc.Encode(out, c.Image()) })
 	}
 	wt, err := p.WriterTo(w, h, ext)
 	if err != nil {

@@ -208,7 +208,7 @@ func WritePlan(dir string, q *PlanSpec, res *PlanResult, src []byte, workers int
 	}
 	work := newPool(workers)
 	for _, c := range planCharts(q, res) {
-		png, svg := chartFiles(dir, c, work)
+		png, svg := chartFiles(dir, c)
 		files = append(files, png, svg)
 	}
 	names := make([]string, len(files))

@@ -10,112 +10,35 @@ import (
 	"github.com/simrun/simrun/results"
 )
 
-// pool runs tasks on at most its size of goroutines at a time, and lets a
-// running task spread its own work over the pool's other goroutines: those
-// free when it starts, and those that run out of tasks while it goes (a
-// chart's PNG rows, while the other workers have finished theirs), so that
-// -j bounds everything and no worker idles while a long task runs.
-type pool struct {
-	tokens chan struct{}
-	mu     sync.Mutex
-	open   []*spreadJob // spreads with items nobody has taken yet
-}
+// pool runs tasks on at most its size of goroutines at a time: the
+// sweep's scenario loads, its runs' files and its charts, so that -j
+// bounds everything.
+type pool struct{ workers int }
 
-// spreadJob is the work of one spread call.
-type spreadJob struct {
-	next, done atomic.Int64
-	n          int
-	work       func(i int)
-	finished   chan struct{}
-}
-
-// help runs the job's items it can take; the last to finish an item
-// closes finished.
-func (j *spreadJob) help() {
-	for {
-		i := int(j.next.Add(1) - 1)
-		if i >= j.n {
-			return
-		}
-		j.work(i)
-		if int(j.done.Add(1)) == j.n {
-			close(j.finished)
-		}
-	}
-}
-
-func newPool(workers int) *pool { return &pool{tokens: make(chan struct{}, max(workers, 1))} }
+func newPool(workers int) *pool { return &pool{workers: max(workers, 1)} }
 
 // parallel calls f(0..n-1) on up to workers goroutines.
 func parallel(n, workers int, f func(i int)) { newPool(workers).run(n, f) }
 
-// run calls task(0..n−1), each holding one of the pool's places; a
-// goroutine left without a task helps the spreads under way before it
-// gives its place back.
+// run calls task(0..n−1) on up to the pool's size of goroutines, started
+// in increasing order.
 func (p *pool) run(n int, task func(i int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(cap(p.tokens), n) {
+	for range min(p.workers, n) {
 		wg.Add(1)
-		p.tokens <- struct{}{}
 		go func() {
 			defer wg.Done()
-			defer func() { <-p.tokens }()
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= n {
-					break
+					return
 				}
 				task(i)
-			}
-			for j := p.openJob(); j != nil; j = p.openJob() {
-				j.help()
 			}
 		}()
 	}
 	wg.Wait()
-}
-
-// openJob is a spread with items left, or nil.
-func (p *pool) openJob() *spreadJob {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for len(p.open) > 0 {
-		j := p.open[0]
-		if int(j.next.Load()) < j.n {
-			return j
-		}
-		p.open = p.open[1:]
-	}
-	return nil
-}
-
-// spread, called from a task, runs work(0..n−1), started in increasing
-// order: the caller works through them, helped by a goroutine for each
-// place free in the pool now, and by the pool's goroutines that run out
-// of tasks before the items do.
-func (p *pool) spread(n int, work func(i int)) {
-	if n <= 0 {
-		return
-	}
-	j := &spreadJob{n: n, work: work, finished: make(chan struct{})}
-	p.mu.Lock()
-	p.open = append(p.open, j)
-	p.mu.Unlock()
-helpers:
-	for range n - 1 {
-		select {
-		case p.tokens <- struct{}{}:
-			go func() {
-				defer func() { <-p.tokens }()
-				j.help()
-			}()
-		default:
-			break helpers
-		}
-	}
-	j.help()
-	<-j.finished
 }
 
 // outFile is a file of a results directory and what writes it.
@@ -129,12 +52,9 @@ func tableFile(dir, name string, content func(w io.Writer) error) outFile {
 	return outFile{name, func() error { return results.WriteFileAtomic(filepath.Join(dir, name), content) }}
 }
 
-// chartFiles are a chart's PNG (its rows filtered on the pool's free
-// places) and SVG.
-func chartFiles(dir string, c chartJob, work *pool) (png, svg outFile) {
-	png = outFile{c.base + ".png", func() error {
-		return results.WriteChartSpread(filepath.Join(dir, c.base+".png"), c.chart, work.spread)
-	}}
+// chartFiles are a chart's PNG and SVG.
+func chartFiles(dir string, c chartJob) (png, svg outFile) {
+	png = outFile{c.base + ".png", func() error { return results.WriteChart(filepath.Join(dir, c.base+".png"), c.chart) }}
 	svg = outFile{c.base + ".svg", func() error { return results.WriteChart(filepath.Join(dir, c.base+".svg"), c.chart) }}
 	return png, svg
 }

@@ -282,7 +282,7 @@ func aggregate(dir string, workers int, have []*results.Summary) (*Aggregated, e
 	var pngs, svgs []outFile
 	files := []string{"runs.csv", "stats.csv", "stats.json"}
 	for _, c := range charts {
-		png, svg := chartFiles(dir, c, work)
+		png, svg := chartFiles(dir, c)
 		pngs, svgs = append(pngs, png), append(svgs, svg)
 		files = append(files, png.name, svg.name)
 	}
