@@ -666,6 +666,9 @@ func (m *Model) decide(sample *results.ConsolidationSample) {
 		h := &m.hosts[hi]
 		w := c.work[:len(hist)]
 		copy(w, hist)
+		// The order statistics of w, carried from one VM taken off to the
+		// next (IQR and MAD).
+		bs := c.baseStats(hi, len(hist))
 		c.cands = c.cands[:0]
 		c.buf = c.buf[:0]
 		for _, v := range h.VMs {
@@ -694,12 +697,20 @@ func (m *Model) decide(sample *results.ConsolidationSample) {
 			from = append(from, hi)
 			cv := m.convFor(hi, v)
 			n := c.histLen(v.ID)
-			for a := range n {
-				w[len(w)-1-a] -= cv.of(c.vmHist(v.ID, a)) / h.Capacity()
+			lo, up := math.Inf(1), math.Inf(-1)
+			if n < len(w) {
+				lo, up = 0, 0 // positions v adds nothing to
 			}
-			if !c.scr.Overloaded(c.det, w) {
+			for a := range n {
+				x := cv.of(c.vmHist(v.ID, a)) / h.Capacity()
+				w[len(w)-1-a] -= x
+				lo, up = min(lo, -x), max(up, -x)
+			}
+			over, next := c.scr.OverloadedShiftedBase(c.det, w, bs, lo, up)
+			if !over {
 				break
 			}
+			bs = next
 		}
 	}
 	// The selected VMs leave their hosts in the plan.
@@ -873,9 +884,10 @@ func (m *Model) startMigration(mi int32) {
 		sourceShare, targetReserve = vm.ReferenceSourceShare, vm.ReferenceTargetReserve
 	}
 	mg.reserve = targetReserve * m.convFor(mg.dst, v).of(v.Want)
+	wasContended := contended(dst)
 	dst.Reserved += mg.reserve
 	dst.SumDemand()
-	m.reshare(dst, nil)
+	m.reshareAfter(dst, wasContended, nil)
 	m.degrade(v, 1-sourceShare)
 	if *c.cfg.ShareLink {
 		m.flowStart(mi)
@@ -911,7 +923,9 @@ func (m *Model) degrade(v *vm.VM, f float64) {
 		return
 	}
 	v.Degrade = f
-	m.reshare(&m.hosts[v.Host], nil)
+	// Only v's allocation changes: the host's demand, hence every other
+	// VM's share, is what it was.
+	m.reshare(&m.hosts[v.Host], v)
 }
 
 func (m *Model) finishMigration(mi int32) {
@@ -925,6 +939,7 @@ func (m *Model) finishMigration(mi int32) {
 	v.LossRate, v.Degrade = 0, 0
 	m.detach(v)
 	// Onto the target: the reservation becomes the VM.
+	wasContended := contended(dst)
 	dst.Reserved -= mg.reserve
 	if dst.Reserved < 1e-9 {
 		dst.Reserved = 0
@@ -936,7 +951,7 @@ func (m *Model) finishMigration(mi int32) {
 	v.SetOverhead(ov.slowdown, ov.hostFactor)
 	v.Demand = v.HostDemand(v.Want)
 	dst.SumDemand()
-	m.reshare(dst, nil)
+	m.reshareAfter(dst, wasContended, v)
 	if !dstWasActive {
 		m.activeHosts++
 	}

@@ -433,17 +433,30 @@ func (m *Model) redemand(v *vm.VM) {
 	wasContended := h.Sched == host.TimeShared && h.Demand > c
 	v.Demand = d
 	h.SumDemand()
+	m.reshareAfter(h, wasContended, v)
+}
+
+// contended reports whether h's VMs get less than their demand now.
+func contended(h *host.Host) bool { return h.Sched == host.TimeShared && h.Demand > h.Capacity() }
+
+// reshareAfter re-shares h after its demand changed (wasContended: as it
+// was before): every VM when it was or is contended; otherwise every VM
+// keeps its demand, and only v (nil: none), whose own demand changed, gets
+// a new share.
+func (m *Model) reshareAfter(h *host.Host, wasContended bool, v *vm.VM) {
 	if wasContended || h.Factor() < 1 {
 		m.reshare(h, nil)
-	} else {
-		m.reshare(h, v)
+		return
 	}
+	if v != nil {
+		m.share(v, 1)
+	}
+	m.rebook(h)
 }
 
 // reshare gives the VMs of h their allocations under the host's scheduler:
 // only v when the host was and stays uncontended, every VM otherwise.
 func (m *Model) reshare(h *host.Host, only *vm.VM) {
-	now := m.s.Now()
 	f := h.Factor()
 	if only != nil {
 		m.share(only, f)
@@ -452,6 +465,13 @@ func (m *Model) reshare(h *host.Host, only *vm.VM) {
 			m.share(u, f)
 		}
 	}
+	m.rebook(h)
+}
+
+// rebook sums h's allocation after its VMs' shares changed and records
+// its power and demand.
+func (m *Model) rebook(h *host.Host) {
+	now := m.s.Now()
 	h.SumAlloc()
 	m.power += h.Record(now)
 	m.powerAvg.Set(now, m.power)

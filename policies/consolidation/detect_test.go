@@ -175,6 +175,7 @@ func TestOverloadedShiftedIsExact(t *testing.T) {
 	for _, d := range []OverloadDetector{MAD{S: 2.5}, IQR{S: 1.5}, MAD{S: 0}, IQR{S: 4}, THR{Threshold: 0.8}, LR{S: 1.2}} {
 		settled, total := 0, 0 // histories with a bracket; the bracket held
 		handed := 0            // accepted histories whose Base came back
+		handedBack := 0        // histories a VM was taken off, with their Base
 		for trial := range 20000 {
 			n := 1 + r.IntN(35)
 			b := make([]float64, n)
@@ -188,6 +189,7 @@ func TestOverloadedShiftedIsExact(t *testing.T) {
 			bs := sc.BaseStats(d, b)
 			size := r.Float64() * 0.2
 			w := make([]float64, n)
+			cs := make([]float64, n) // what was added
 			lo, hi := math.Inf(1), math.Inf(-1)
 			for i := range w {
 				c := size * r.Float64()
@@ -195,7 +197,7 @@ func TestOverloadedShiftedIsExact(t *testing.T) {
 					c = 0 // a VM with a shorter history than the host
 				}
 				lo, hi = min(lo, c), max(hi, c)
-				w[i] = b[i] + c
+				w[i], cs[i] = b[i]+c, c
 			}
 			want := d.Overloaded(w)
 			got, next := sc.OverloadedShifted(d, w, bs, lo, hi)
@@ -211,6 +213,20 @@ func TestOverloadedShiftedIsExact(t *testing.T) {
 					t.Fatalf("%s: w=%v: next base %+v, want %+v", d.Name(), w, next, wb)
 				}
 				handed++
+			}
+			// Taking the VM off again (w less its values, an addition
+			// between −hi and −lo) answers as the detector does on b, and
+			// hands back b's own Base.
+			back := slices.Clone(w)
+			for i := range back {
+				back[i] -= cs[i]
+			}
+			if got2, next2 := sc.OverloadedShiftedBase(d, back, sc.BaseStats(d, w), -hi, -lo); got2 != d.Overloaded(back) {
+				t.Fatalf("%s: taking off: %v, want %v", d.Name(), got2, d.Overloaded(back))
+			} else if next2.Valid() && next2 != sc.BaseStats(d, back) {
+				t.Fatalf("%s: taking off: base %+v, want %+v", d.Name(), next2, sc.BaseStats(d, back))
+			} else if next2.Valid() {
+				handedBack++
 			}
 			// Without the bounds (a Base from another length) it still agrees.
 			if got, _ := sc.OverloadedShifted(d, w, Base{}, lo, hi); got != want {
@@ -245,8 +261,8 @@ func TestOverloadedShiftedIsExact(t *testing.T) {
 		}
 		switch d.(type) {
 		case IQR, MAD:
-			if handed == 0 {
-				t.Errorf("%s: no accepted history handed its Base back", d.Name())
+			if handed == 0 || handedBack == 0 {
+				t.Errorf("%s: no history handed its Base back (%d accepted, %d taken off)", d.Name(), handed, handedBack)
 			}
 		}
 	}

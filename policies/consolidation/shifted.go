@@ -98,6 +98,38 @@ func (sc *Scratch) OverloadedShifted(d OverloadDetector, w []float64, bs Base, l
 	return sc.Overloaded(d, w), Base{}
 }
 
+// OverloadedShiftedBase answers as OverloadedShifted does and also
+// returns w's own Base when the bracket answered (next.Valid()), for a
+// caller that goes on changing w: an overloaded host giving up one VM
+// after another, where each w is the previous one less a VM's values (an
+// addition between −max and −min of them). Both IQR quartiles are selected
+// this way, since the next Base needs them.
+func (sc *Scratch) OverloadedShiftedBase(d OverloadDetector, w []float64, bs Base, lo, hi float64) (over bool, next Base) {
+	if !bs.ok || bs.n != len(w) || !(lo <= hi) {
+		return sc.Overloaded(d, w), Base{}
+	}
+	n := len(w)
+	switch d := d.(type) {
+	case MAD:
+		if d.S < 0 {
+			break
+		}
+		med, ok := sc.bracketRank(w, rank(0.5, n), bs.med+lo, bs.med+hi)
+		if !ok {
+			break
+		}
+		return d.overloadedAt(w, med), Base{n: n, ok: true, med: med}
+	case IQR:
+		q25, ok1 := sc.bracketRank(w, rank(0.25, n), bs.q25+lo, bs.q25+hi)
+		q75, ok2 := sc.bracketRank(w, rank(0.75, n), bs.q75+lo, bs.q75+hi)
+		if !ok1 || !ok2 {
+			break
+		}
+		return w[n-1] > d.thresholdOf(q25, q75), Base{n: n, ok: true, q25: q25, q75: q75}
+	}
+	return sc.Overloaded(d, w), Base{}
+}
+
 // bracketRank is the value of rank k in w when it is known to lie in
 // [lo, hi]; ok is false if it does not (which the bounds rule out). The
 // pass over w and the selection among the few values inside the bracket
