@@ -291,7 +291,8 @@ func empty(h *HostState) bool {
 func twins(a, b *HostState) bool {
 	return a.Group == b.Group && a.Cores == b.Cores && a.MIPSPerCore == b.MIPSPerCore &&
 		a.RAMMiB == b.RAMMiB && a.DiskMiB == b.DiskMiB && a.BandwidthMbps == b.BandwidthMbps &&
-		a.CPURatio == b.CPURatio && a.RAMRatio == b.RAMRatio && a.DiskRatio == b.DiskRatio && a.On == b.On
+		a.CPURatio == b.CPURatio && a.RAMRatio == b.RAMRatio && a.DiskRatio == b.DiskRatio && a.On == b.On &&
+		a.Down == b.Down && a.Mem == nil && b.Mem == nil
 }
 
 // Place implements Placer.
@@ -308,35 +309,58 @@ func (p *PABFD) Place(c *Cluster, reqs []Request) []Decision {
 		return cmp.Compare(reqs[a].ID, reqs[b].ID)
 	})
 	out := make([]Decision, len(reqs))
-	var reps []int // the empty hosts scored for this request, one per kind
+	// The hosts that hold something, and the empty ones by kind (twins),
+	// lowest index first. An empty host scores and filters as its kind's
+	// first does, which wins the tie, so a request scores the busy hosts
+	// and one empty host of each kind (a datacenter starts with hundreds of
+	// identical empty hosts).
+	var busy []int
+	var kinds [][]int
+hosts:
+	for i := range c.Len() {
+		h := c.Host(i)
+		if !empty(h) || h.Mem != nil { // a simulated memory makes each host its own kind
+			busy = append(busy, i)
+			continue
+		}
+		for k := range kinds {
+			if twins(h, c.Host(kinds[k][0])) {
+				kinds[k] = append(kinds[k], i)
+				continue hosts
+			}
+		}
+		kinds = append(kinds, []int{i})
+	}
 	for _, k := range order {
 		r := &reqs[k]
 		best, bestS := -1, 0.0
-		reps = reps[:0]
-	hosts:
-		for i := range c.Len() {
+		score := func(i int) {
 			h := c.Host(i)
-			if empty(h) {
-				// An empty host scores and filters as an earlier empty
-				// twin does, which wins the tie: skip it. (A datacenter
-				// starts with hundreds of identical empty hosts.)
-				for _, j := range reps {
-					if twins(h, c.Host(j)) {
-						continue hosts
-					}
-				}
-				reps = append(reps, i)
-			}
 			if ok, _ := passes(fs, h, r); !ok {
-				continue
+				return
 			}
 			before := watts(h, h.DemandMIPS)
 			// A host the batch has already put VMs on is awake.
 			if !h.On && h.NumVMs == 0 && p.WakeCost {
 				before = 0
 			}
-			if s := watts(h, h.DemandMIPS+r.DemandMIPS) - before; best < 0 || s < bestS {
+			// The least power increase, ties to the lowest index.
+			if s := watts(h, h.DemandMIPS+r.DemandMIPS) - before; best < 0 || s < bestS || (s == bestS && i < best) {
 				best, bestS = i, s
+			}
+		}
+		for _, i := range busy {
+			score(i)
+		}
+		for _, e := range kinds {
+			if len(e) > 0 {
+				score(e[0])
+			}
+		}
+		for ki, e := range kinds {
+			if len(e) > 0 && e[0] == best {
+				kinds[ki] = e[1:]
+				busy = append(busy, best)
 			}
 		}
 		if best < 0 {
