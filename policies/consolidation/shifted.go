@@ -56,55 +56,26 @@ func (sc *Scratch) BaseStats(d OverloadDetector, b []float64) Base {
 // Base (next.ok), so that a caller that goes on to add the VM can keep it
 // as the host's new base instead of computing it again.
 func (sc *Scratch) OverloadedShifted(d OverloadDetector, w []float64, bs Base, lo, hi float64) (over bool, next Base) {
-	if !bs.ok || bs.n != len(w) || !(lo <= hi) {
-		return sc.Overloaded(d, w), Base{}
+	over, next = sc.shifted(d, w, bs, lo, hi, false)
+	if over {
+		next = Base{}
 	}
-	n := len(w)
-	switch d := d.(type) {
-	case MAD:
-		if d.S < 0 {
-			break
-		}
-		med, ok := sc.bracketRank(w, rank(0.5, n), bs.med+lo, bs.med+hi)
-		if !ok {
-			break
-		}
-		if d.overloadedAt(w, med) {
-			return true, Base{}
-		}
-		return false, Base{n: n, ok: true, med: med}
-	case IQR:
-		if d.S < 0 {
-			break
-		}
-		q25, ok := sc.bracketRank(w, rank(0.25, n), bs.q25+lo, bs.q25+hi)
-		if !ok {
-			break
-		}
-		last, fail := w[n-1], 0
-		for _, x := range w {
-			fail += b2i(!(last > d.thresholdOf(q25, x)))
-		}
-		k75 := rank(0.75, n)
-		if fail <= k75 {
-			return true, Base{}
-		}
-		q75, ok := sc.bracketRank(w, k75, bs.q75+lo, bs.q75+hi)
-		if !ok {
-			return false, Base{}
-		}
-		return false, Base{n: n, ok: true, q25: q25, q75: q75}
-	}
-	return sc.Overloaded(d, w), Base{}
+	return over, next
 }
 
 // OverloadedShiftedBase answers as OverloadedShifted does and also
-// returns w's own Base when the bracket answered (next.Valid()), for a
-// caller that goes on changing w: an overloaded host giving up one VM
-// after another, where each w is the previous one less a VM's values (an
-// addition between −max and −min of them). Both IQR quartiles are selected
-// this way, since the next Base needs them.
+// returns w's own Base whenever the bracket answered (next.Valid()),
+// overloaded or not, for a caller that goes on changing w: an overloaded
+// host giving up one VM after another, where each w is the previous one
+// less a VM's values (an addition between −max and −min of them).
 func (sc *Scratch) OverloadedShiftedBase(d OverloadDetector, w []float64, bs Base, lo, hi float64) (over bool, next Base) {
+	return sc.shifted(d, w, bs, lo, hi, true)
+}
+
+// shifted answers for OverloadedShifted and OverloadedShiftedBase. IQR
+// selects its upper quartile too when both needs a Base, or when w is not
+// overloaded; otherwise the count decides.
+func (sc *Scratch) shifted(d OverloadDetector, w []float64, bs Base, lo, hi float64, both bool) (bool, Base) {
 	if !bs.ok || bs.n != len(w) || !(lo <= hi) {
 		return sc.Overloaded(d, w), Base{}
 	}
@@ -120,9 +91,24 @@ func (sc *Scratch) OverloadedShiftedBase(d OverloadDetector, w []float64, bs Bas
 		}
 		return d.overloadedAt(w, med), Base{n: n, ok: true, med: med}
 	case IQR:
-		q25, ok1 := sc.bracketRank(w, rank(0.25, n), bs.q25+lo, bs.q25+hi)
-		q75, ok2 := sc.bracketRank(w, rank(0.75, n), bs.q75+lo, bs.q75+hi)
-		if !ok1 || !ok2 {
+		if d.S < 0 {
+			break
+		}
+		q25, ok := sc.bracketRank(w, rank(0.25, n), bs.q25+lo, bs.q25+hi)
+		if !ok {
+			break
+		}
+		if !both {
+			last, fail := w[n-1], 0
+			for _, x := range w {
+				fail += b2i(!(last > d.thresholdOf(q25, x)))
+			}
+			if fail <= rank(0.75, n) {
+				return true, Base{}
+			}
+		}
+		q75, ok := sc.bracketRank(w, rank(0.75, n), bs.q75+lo, bs.q75+hi)
+		if !ok {
 			break
 		}
 		return w[n-1] > d.thresholdOf(q25, q75), Base{n: n, ok: true, q25: q25, q75: q75}
