@@ -318,3 +318,34 @@ func TestPlanMMcErlangC(t *testing.T) {
 		}
 	}
 }
+
+// A metric a value's runs lack (a latency with no launch, a fraction of no
+// demand) does not meet its target there; the plan goes on. Only a metric
+// that no probed value has is bad input. Here "lat" exists from v = 5 on
+// and is 10 − v: "lat<3" first holds at 8.
+func TestPlanMetricMissingAtSomeValues(t *testing.T) {
+	eval := func(_ context.Context, v int) (map[string][]float64, error) {
+		out := map[string][]float64{"runs": {1, 1}}
+		if v >= 5 {
+			x := float64(10 - v)
+			out["lat"] = []float64{x, x}
+		}
+		return out, nil
+	}
+	tg, _ := ParseTarget("lat<3")
+	res, err := Plan(context.Background(), 1, 20, []Target{tg}, eval)
+	if err != nil || !res.Found || res.Answer != 8 {
+		t.Fatalf("%+v %v, want 8", res, err)
+	}
+	lo, _ := res.Probe(1)
+	if lo.Met[0] || lo.Stats["lat"].N != 0 || !math.IsNaN(lo.Stats["lat"].Mean) {
+		t.Errorf("at 1 (no lat): %+v", lo)
+	}
+	// A metric that no probed value has is a typo: bad input, with the
+	// names the runs do have.
+	tg, _ = ParseTarget("latt<3")
+	var ie *scenarios.InputError
+	if _, err := Plan(context.Background(), 1, 20, []Target{tg}, eval); !errors.As(err, &ie) || !strings.Contains(err.Error(), `did you mean "lat"?`) {
+		t.Errorf("unknown metric: %v", err)
+	}
+}
