@@ -211,8 +211,9 @@ func Plan(ctx context.Context, lo, hi int, targets []Target, eval Evaluator) (*P
 		return finish(), nil
 	}
 	a, b := lo, hi // the targets fail at a and hold at b
-	for b-a > 1 {
-		m := a + (b-a)/2
+	// b − a as an unsigned number: it does not overflow, whatever the range.
+	for uint(b)-uint(a) > 1 {
+		m := a + int((uint(b)-uint(a))/2)
 		p, err := probe(m)
 		if err != nil {
 			return nil, err

@@ -349,3 +349,22 @@ func TestPlanMetricMissingAtSomeValues(t *testing.T) {
 		t.Errorf("unknown metric: %v", err)
 	}
 }
+
+// The whole int range: hi − lo overflows an int, the bisection must not
+// (64 halvings, then the exact step).
+func TestPlanWholeIntRange(t *testing.T) {
+	target, _ := ParseTarget("x<1")
+	for _, k := range []int{math.MinInt + 1, -12345, 0, 1 << 40, math.MaxInt} {
+		eval := func(_ context.Context, v int) (map[string][]float64, error) {
+			x := 0.0
+			if v < k {
+				x = 1
+			}
+			return map[string][]float64{"x": {x, x}}, nil
+		}
+		res, err := Plan(context.Background(), math.MinInt, math.MaxInt, []Target{target}, eval)
+		if err != nil || !res.Found || res.Answer != k || len(res.Probes) > 66 {
+			t.Errorf("step at %d: found %v answer %d, %d probes, %v", k, res.Found, res.Answer, len(res.Probes), err)
+		}
+	}
+}
