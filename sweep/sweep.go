@@ -48,6 +48,49 @@ type Run struct {
 // Name is the run's file name under runs/.
 func (r Run) Name() string { return fmt.Sprintf("p%04d-r%04d.json", r.Point, r.Replication) }
 
+// MaxRuns bounds a sweep's runs (grid points × replications): each is a
+// file under runs/, and a summary in memory while the sweep aggregates.
+const MaxRuns = 1_000_000
+
+// check refuses a grid that cannot be run: no replication, a swept key
+// without values, or more than MaxRuns runs (counted without overflow).
+func (g *Grid) check() error {
+	var errs []error
+	if g.Replications < 1 {
+		errs = append(errs, fmt.Errorf("replications must be at least 1, got %d", g.Replications))
+	}
+	runs, over := max(g.Replications, 1), g.Replications > MaxRuns
+	for _, a := range g.Axes {
+		switch {
+		case len(a.Values) == 0:
+			errs = append(errs, fmt.Errorf("swept key %q has no values", a.Key))
+		case runs > MaxRuns/len(a.Values):
+			over = true
+		default:
+			runs *= len(a.Values)
+		}
+	}
+	if over {
+		errs = append(errs, fmt.Errorf("%d replications of every point of %s: more than %d runs, more than a sweep holds", g.Replications, describeAxes(g), MaxRuns))
+	}
+	if len(errs) > 0 {
+		return &scenarios.InputError{Problems: errs}
+	}
+	return nil
+}
+
+// describeAxes names the grid's keys and their number of values.
+func describeAxes(g *Grid) string {
+	if len(g.Axes) == 0 {
+		return "the single point"
+	}
+	parts := make([]string, len(g.Axes))
+	for i, a := range g.Axes {
+		parts[i] = fmt.Sprintf("%d values of %s", len(a.Values), a.Key)
+	}
+	return strings.Join(parts, " × ")
+}
+
 // Points is the number of grid points.
 func (g *Grid) Points() int {
 	n := 1
@@ -155,14 +198,15 @@ type spec struct {
 // finish. When every run of the grid has a result, the aggregate files are
 // written (see Aggregate).
 func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executor, opt Options) (Outcome, error) {
-	if g.Replications < 1 {
-		return Outcome{}, fmt.Errorf("sweep: replications must be ≥ 1, got %d", g.Replications)
+	if err := g.check(); err != nil {
+		return Outcome{}, fmt.Errorf("sweep: %w", err)
 	}
 	runs := g.Runs()
 	out := Outcome{Total: len(runs)}
 	// Load every point's scenario first: bad input stops the sweep before
-	// anything runs. Replications differ only by their seed, so each gets
-	// a copy of its point's scenario rather than a load of its own.
+	// anything runs. Replications differ only by their seed, so each run
+	// gets a copy of its point's scenario, made when it starts, rather
+	// than a load of its own.
 	pointSC := make([]*scenarios.Scenario, g.Points())
 	loadErrs := make([]error, g.Points())
 	parallel(g.Points(), max(opt.Workers, 1), func(p int) {
@@ -179,12 +223,6 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 	}
 	if len(errs) > 0 {
 		return out, &scenarios.InputError{Problems: errs}
-	}
-	scs := make([]*scenarios.Scenario, len(runs))
-	for i, r := range runs {
-		c := *pointSC[r.Point]
-		c.Seed = r.Seed
-		scs[i] = &c
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "runs"), 0o755); err != nil {
 		return out, err
@@ -213,7 +251,7 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 			continue
 		}
 		out.Mine++
-		if s, err := readRun(filepath.Join(dir, "runs", r.Name())); err == nil && s.ScenarioSHA256 == scs[i].SHA256 && s.Seed == r.Seed {
+		if s, err := readRun(filepath.Join(dir, "runs", r.Name())); err == nil && s.ScenarioSHA256 == hashes[r.Point] && s.Seed == r.Seed {
 			out.Skipped++
 			sums[i] = s
 			continue
@@ -269,7 +307,9 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				s, err := exec(ctx, scs[i])
+				sc := *pointSC[runs[i].Point]
+				sc.Seed = runs[i].Seed
+				s, err := exec(ctx, &sc)
 				if err != nil {
 					fail(i, err)
 					continue
@@ -377,8 +417,15 @@ func readSpec(dir string) (spec, error) {
 	if err != nil {
 		return s, err
 	}
+	path := filepath.Join(dir, "sweep.json")
 	if err := json.Unmarshal(b, &s); err != nil {
-		return s, fmt.Errorf("%s: %w", filepath.Join(dir, "sweep.json"), err)
+		return s, &scenarios.InputError{Problems: []error{fmt.Errorf("%s: %w", path, err)}}
+	}
+	if err := s.Grid.check(); err != nil {
+		return s, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(s.Hashes) != s.Grid.Points() {
+		return s, &scenarios.InputError{Problems: []error{fmt.Errorf("%s: %d scenario hashes for %d grid points", path, len(s.Hashes), s.Grid.Points())}}
 	}
 	return s, nil
 }

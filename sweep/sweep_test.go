@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -318,5 +319,56 @@ func TestMetricsAsJSON(t *testing.T) {
 				t.Errorf("summary %d: %s = %v, want %v", i, k, g, v)
 			}
 		}
+	}
+}
+
+// A grid that cannot run — no replication, a key without values, more
+// runs than a sweep holds (the product of the axes and the replications
+// overflowing, even) — is bad input before anything is allocated for its
+// runs; so is a damaged sweep.json of the same kinds, read back by Read or
+// Merge.
+func TestGridLimits(t *testing.T) {
+	var ie *scenarios.InputError
+	many := make([]string, 1000)
+	for i := range many {
+		many[i] = fmt.Sprint(i)
+	}
+	for _, c := range []struct {
+		g    Grid
+		want string
+	}{
+		{Grid{Replications: 0}, "replications must be at least 1"},
+		{Grid{Replications: -3}, "replications must be at least 1"},
+		{Grid{Replications: 2, Axes: []Axis{{Key: "x"}}}, `swept key "x" has no values`},
+		{Grid{Replications: 1e11}, "more than 1000000 runs"},
+		{Grid{Replications: 2, Axes: []Axis{{"a", many}, {"b", many}}}, "more than 1000000 runs"},
+		{Grid{Replications: 1 << 62, Axes: []Axis{{"a", many}, {"b", many}, {"c", many}}}, "more than 1000000 runs"},
+	} {
+		dir := t.TempDir()
+		g := c.g
+		if _, err := Execute(context.Background(), dir, &g, fakeLoad, normalExec, Options{Workers: 2}); !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v", c.g, err)
+		}
+		// The same grid in a sweep.json.
+		b, _ := json.Marshal(spec{Grid: g, Hashes: []string{}})
+		os.WriteFile(filepath.Join(dir, "sweep.json"), b, 0o644)
+		if _, err := Read(dir); !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "sweep.json") {
+			t.Errorf("read %+v: %v", c.g, err)
+		}
+		if _, err := Merge(t.TempDir(), 1, dir); !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("merge %+v: %v", c.g, err)
+		}
+	}
+	// A sweep.json whose hashes do not match its points.
+	dir := t.TempDir()
+	if _, err := Execute(context.Background(), dir, grid(3, 2), fakeLoad, normalExec, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	sp, _ := readSpec(dir)
+	sp.Hashes = sp.Hashes[:2]
+	b, _ := json.Marshal(sp)
+	os.WriteFile(filepath.Join(dir, "sweep.json"), b, 0o644)
+	if _, err := Read(dir); !errors.As(err, &ie) || !strings.Contains(err.Error(), "2 scenario hashes for 3 grid points") {
+		t.Errorf("hashes: %v", err)
 	}
 }

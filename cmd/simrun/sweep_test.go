@@ -63,6 +63,9 @@ func TestSweepBadInput(t *testing.T) {
 		{[]string{"sweep", "quickstart", "--shard", "3/3"}, "--shard"},
 		{[]string{"sweep", "quickstart", "-j", "0"}, "-j 0"},
 		{[]string{"merge", tmp}, "not a sweep directory"},
+		// More runs than a sweep holds: refused before any allocation for them.
+		{[]string{"sweep", "quickstart", "--replications", "100000000000"}, "100000000000 replications of every point of the single point: more than 1000000 runs"},
+		{[]string{"plan", "sizing", "--target", "vms_rejected<1", "--vary", "hosts", "--range", "1:8", "--replications", "100000000000"}, "more than 1000000 runs"},
 	} {
 		code, _, e := runCLI(t, append(c.args, "-o", filepath.Join(tmp, "x"))...)
 		if code != 2 || !strings.Contains(e, c.want) {
