@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -221,12 +222,12 @@ func collect(dir string, have []*results.Summary) (*collected, error) {
 			s = have[i]
 		}
 		if s == nil {
-			s, err = readRun(filepath.Join(dir, "runs", r.Name()))
+			_, s, err = loadRunOf(filepath.Join(dir, "runs", r.Name()), r, sp.Hashes[r.Point])
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, nil
+			}
 			if err != nil {
-				if os.IsNotExist(err) {
-					return nil, nil
-				}
-				return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "runs", r.Name()), err)
+				return nil, err
 			}
 		}
 		sums[i] = s

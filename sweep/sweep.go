@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -431,12 +432,37 @@ func readSpec(dir string) (spec, error) {
 }
 
 func readRun(path string) (*results.Summary, error) {
-	f, err := os.Open(path)
+	_, s, err := loadRun(path)
+	return s, err
+}
+
+// loadRun reads a run file: its bytes and its summary. A file that does
+// not parse is a *scenarios.InputError naming it.
+func loadRun(path string) ([]byte, *results.Summary, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer f.Close()
-	return results.ReadSummaryJSON(f)
+	s, err := results.ReadSummaryJSON(bytes.NewReader(b))
+	if err != nil {
+		return nil, nil, &scenarios.InputError{Problems: []error{fmt.Errorf("%s: %w (remove it and run the sweep again to redo that run)", path, err)}}
+	}
+	return b, s, nil
+}
+
+// loadRunOf is loadRun for run r, whose point's scenario hash is hash: a
+// file holding another run (another scenario or seed) is a
+// *scenarios.InputError, so that it never enters the statistics.
+func loadRunOf(path string, r Run, hash string) ([]byte, *results.Summary, error) {
+	b, s, err := loadRun(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.ScenarioSHA256 != hash || s.Seed != r.Seed {
+		return nil, nil, &scenarios.InputError{Problems: []error{fmt.Errorf("%s holds the run of scenario %s with seed %d, not replication %d (seed %d) of point %d (scenario %s): remove it and run the sweep again to redo that run",
+			path, s.ScenarioSHA256, s.Seed, r.Replication, r.Seed, r.Point, hash)}}
+	}
+	return b, s, nil
 }
 
 // Merge combines the run results of shard directories (each written by
@@ -483,9 +509,12 @@ func Merge(out string, workers int, dirs ...string) (Outcome, error) {
 			if filepath.Clean(src) == filepath.Clean(dst) {
 				break
 			}
-			b, err := os.ReadFile(src)
-			if err != nil {
+			b, _, err := loadRunOf(src, r, first.Hashes[r.Point])
+			if errors.Is(err, os.ErrNotExist) {
 				continue
+			}
+			if err != nil {
+				return o, err
 			}
 			if err := results.WriteFileAtomic(dst, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
 				return o, err

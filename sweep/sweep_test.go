@@ -372,3 +372,58 @@ func TestGridLimits(t *testing.T) {
 		t.Errorf("hashes: %v", err)
 	}
 }
+
+// A run file that is not the run it is named after (copied over, left by
+// another sweep) or is damaged never enters the statistics: reading,
+// aggregating and merging refuse it as bad input, naming the file.
+func TestForeignRunFiles(t *testing.T) {
+	var ie *scenarios.InputError
+	setup := func() string {
+		dir := t.TempDir()
+		if _, err := Execute(context.Background(), dir, grid(2, 2), fakeLoad, normalExec, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	for _, c := range []struct {
+		name  string
+		spoil func(runs string)
+		want  string
+	}{
+		{"another point's run", func(runs string) {
+			copyFile(t, filepath.Join(runs, "p0000-r0000.json"), filepath.Join(runs, "p0001-r0000.json"))
+		}, "p0001-r0000.json holds the run of scenario"},
+		{"another replication's run", func(runs string) {
+			copyFile(t, filepath.Join(runs, "p0001-r0000.json"), filepath.Join(runs, "p0001-r0001.json"))
+		}, "p0001-r0001.json holds the run of scenario"},
+		{"a damaged run", func(runs string) { os.WriteFile(filepath.Join(runs, "p0000-r0001.json"), []byte("{"), 0o644) }, "p0000-r0001.json: unexpected EOF"},
+	} {
+		dir := setup()
+		c.spoil(filepath.Join(dir, "runs"))
+		if _, err := Read(dir); !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: read: %v", c.name, err)
+		}
+		if _, err := Aggregate(dir, 1); !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: aggregate: %v", c.name, err)
+		}
+		if _, err := Merge(t.TempDir(), 1, dir); !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: merge: %v", c.name, err)
+		}
+		// Execute redoes it, and the sweep is whole again.
+		if o, err := Execute(context.Background(), dir, grid(2, 2), fakeLoad, normalExec, Options{}); err != nil || o.Ran != 1 || !o.Complete {
+			t.Errorf("%s: execute: %+v %v", c.name, o, err)
+		}
+		dirtest.Same(t, setup(), dir)
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
