@@ -149,7 +149,7 @@ func (p *page) run(dir string) error {
 	defer f.Close()
 	s, err := results.ReadSummaryJSON(f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", filepath.Join(dir, "summary.json"), err)
+		return &scenarios.InputError{Problems: []error{fmt.Errorf("%s: %w", filepath.Join(dir, "summary.json"), err)}}
 	}
 	p.Title = s.Scenario
 	p.fact("scenario", s.Scenario)

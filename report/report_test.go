@@ -226,3 +226,35 @@ func TestIncompleteSweep(t *testing.T) {
 		t.Errorf("incomplete sweep: %v", err)
 	}
 }
+
+// A damaged results directory is bad input naming the file, never a panic
+// or a page of nonsense, and no report.html is written.
+func TestDamagedDirectories(t *testing.T) {
+	var ie *scenarios.InputError
+	plan := `{"query":{"scenario":"s","key":"hosts","lo":1,"hi":4,"replications":2,"targets":[{"metric":"x","op":"<","value":1}]},"probes":[]}`
+	for _, c := range []struct {
+		file, content, want string
+	}{
+		{"summary.json", "{", "summary.json: unexpected EOF"},
+		{"summary.json", `{"scenario": 5}`, "summary.json: json: cannot unmarshal"},
+		{"sweep.json", "garbage", "sweep.json: invalid character"},
+		{"plan.json", "{", "plan.json: unexpected end of JSON input"},
+		{"plan.json", "{}", "\nno target"},
+		{"plan.json", strings.Replace(plan, `"op":"<"`, `"op":""`, 1), `plan.json: target 1: operator ""`},
+		{"plan.json", strings.Replace(plan, `"metric":"x"`, `"metric":""`, 1), "plan.json: target 1: no metric"},
+		{"plan.json", strings.Replace(plan, `"lo":1`, `"lo":7`, 1), "plan.json: range 7:4"},
+		{"plan.json", strings.Replace(plan, `"key":"hosts"`, `"key":"../../etc"`, 1), `plan.json: key "../../etc"`},
+		{"plan.json", strings.Replace(plan, `"key":"hosts"`, `"key":""`, 1), `plan.json: key ""`},
+		{"plan.json", strings.Replace(plan, `"replications":2`, `"replications":0`, 1), "plan.json: replications 0"},
+	} {
+		dir := t.TempDir()
+		write(t, filepath.Join(dir, c.file), c.content)
+		_, err := Write(dir, Options{})
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s %q: %v (want %q)", c.file, c.content, err, c.want)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "report.html")); err == nil {
+			t.Errorf("%s %q: report written", c.file, c.content)
+		}
+	}
+}
