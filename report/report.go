@@ -164,25 +164,25 @@ func (p *page) run(dir string) error {
 	p.fact("simulated", num(s.SimulatedS)+" s, "+strconv.FormatUint(s.Events, 10)+" events")
 	p.Notes = append(p.Notes, s.Warnings...)
 
-	// A study's own table first.
-	for _, md := range []struct{ file, caption string }{
-		{"comparison.md", "Consolidation policies compared"},
-		{"memory.md", "Memory overcommitment"},
-	} {
-		if t, err := markdownTable(filepath.Join(dir, md.file)); err == nil {
-			t.ID, t.Caption = strings.TrimSuffix(md.file, ".md"), md.caption+" ("+md.file+")"
-			p.Tables = append(p.Tables, t)
+	// A study's own table first: the Markdown table of those that write
+	// one, the CSV of the others (results.WriteDir names them).
+	for _, st := range studyTables {
+		path := filepath.Join(dir, st.file)
+		var t *table
+		if strings.HasSuffix(st.file, ".md") {
+			t, err = markdownTable(path)
+		} else {
+			t, err = csvTable(path, 2000)
 		}
-	}
-	for _, c := range []struct{ file, caption string }{
-		{"overhead.csv", "Virtualization overhead by profile and configuration"},
-		{"io.csv", "I/O consolidation: one row per configuration and VMs per host"},
-		{"capacity.csv", "VMs per host by hypervisor configuration"},
-	} {
-		if t, err := csvTable(filepath.Join(dir, c.file), 2000); err == nil {
-			t.ID, t.Caption = strings.TrimSuffix(c.file, ".csv"), c.caption+" ("+c.file+")"
-			p.Tables = append(p.Tables, t)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
 		}
+		if err != nil {
+			return &scenarios.InputError{Problems: []error{err}}
+		}
+		t.ID = strings.TrimSuffix(strings.TrimSuffix(st.file, ".md"), ".csv")
+		t.Caption = st.caption + " (" + st.file + ")" + t.Caption
+		p.Tables = append(p.Tables, t)
 	}
 	m := sweep.Metrics(s)
 	t := &table{ID: "summary", Caption: "Summary (summary.json)", Head: []string{"metric", "value"}}
@@ -198,6 +198,19 @@ func (p *page) run(dir string) error {
 		p.Tables = append(p.Tables, t)
 	}
 	return nil
+}
+
+// studyTables are the tables of the studies, by kind: consolidation,
+// memory, memory-placement and cloud write a Markdown table, overhead,
+// io-consolidation and capacity a CSV file only.
+var studyTables = []struct{ file, caption string }{
+	{"comparison.md", "Consolidation policies compared"},
+	{"memory.md", "Memory overcommitment"},
+	{"mem_placement.md", "Memory-aware placement: one row per placement policy and RAM ratio"},
+	{"cloud.md", "Control-plane variants: launch latency, throughput and energy"},
+	{"overhead.csv", "Virtualization overhead by profile and configuration"},
+	{"io.csv", "I/O consolidation: one row per configuration and VMs per host"},
+	{"capacity.csv", "VMs per host by hypervisor configuration"},
 }
 
 func (p *page) sweep(dir string) error {
@@ -419,7 +432,7 @@ func markdownTable(path string) (*table, error) {
 		}
 	}
 	if t.Head == nil {
-		return nil, fmt.Errorf("%s: no table", path)
+		return nil, fmt.Errorf("%s: no Markdown table in it", path)
 	}
 	return t, nil
 }

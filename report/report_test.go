@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -256,5 +257,64 @@ func TestDamagedDirectories(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "report.html")); err == nil {
 			t.Errorf("%s %q: report written", c.file, c.content)
 		}
+	}
+}
+
+// Every kind of study directory, as results.WriteDir writes it: the
+// report has the study's own table (its Markdown table, or its CSV when
+// it has no Markdown one), under its caption. A study table file that does
+// not parse is bad input naming it.
+func TestStudyTables(t *testing.T) {
+	for _, c := range []struct {
+		kind, file, caption string
+		fill                func(r *results.Recorder)
+	}{
+		{"overhead", "overhead.csv", "Virtualization overhead", func(r *results.Recorder) {
+			r.Overheads = []results.OverheadRow{{Profile: "web", Slowdown: 1.0123456789}}
+		}},
+		{"io-consolidation", "io.csv", "I/O consolidation", func(r *results.Recorder) { r.IOPoints = []results.IOPoint{{Config: "pv", VMs: 2}} }},
+		{"capacity", "capacity.csv", "VMs per host", func(r *results.Recorder) { r.Capacity = []results.CapacityRow{{Config: "hw", MaxVMs: 3}} }},
+		{"consolidation", "comparison.md", "Consolidation policies compared", func(r *results.Recorder) { r.Comparison = []results.ComparisonRow{{}} }},
+		{"memory", "memory.md", "Memory overcommitment", func(r *results.Recorder) { r.Memory = []results.MemoryRow{{}} }},
+		{"memory-placement", "mem_placement.md", "Memory-aware placement", func(r *results.Recorder) { r.MemPlacement = []results.MemPlacementRow{{}} }},
+		{"cloud", "cloud.md", "Control-plane variants", func(r *results.Recorder) { r.CloudRows = []results.CloudRow{{}} }},
+	} {
+		dir := t.TempDir()
+		rec := &results.Recorder{Study: c.kind}
+		rec.Summary.Scenario = c.kind
+		c.fill(rec)
+		files, err := results.WriteDir(dir, rec, results.WriteOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(files, c.file) {
+			t.Fatalf("%s: WriteDir wrote %v, not %s", c.kind, files, c.file)
+		}
+		path, err := Write(dir, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.kind, err)
+		}
+		b, _ := os.ReadFile(path)
+		html := string(b)
+		id := strings.TrimSuffix(strings.TrimSuffix(c.file, ".md"), ".csv")
+		if !strings.Contains(html, `<table id="`+id+`">`) || !strings.Contains(html, c.caption) || !strings.Contains(html, "("+c.file+")") {
+			t.Errorf("%s: the report has no %s table (%q)", c.kind, c.file, c.caption)
+		}
+		// Every Markdown table the study wrote is on the page.
+		for _, f := range files {
+			if strings.HasSuffix(f, ".md") && !strings.Contains(html, "("+f+")</caption>") {
+				t.Errorf("%s: %s is not on the page", c.kind, f)
+			}
+		}
+	}
+	dir := t.TempDir()
+	rec := &results.Recorder{Study: "overhead", Overheads: []results.OverheadRow{{Profile: "web"}}}
+	if _, err := results.WriteDir(dir, rec, results.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "overhead.csv"), "profile,slowdown\nweb,\"1.5\n")
+	var ie *scenarios.InputError
+	if _, err := Write(dir, Options{}); !errors.As(err, &ie) || !strings.Contains(err.Error(), "overhead.csv") {
+		t.Errorf("damaged overhead.csv: %v", err)
 	}
 }
