@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -316,5 +317,42 @@ func TestStudyTables(t *testing.T) {
 	var ie *scenarios.InputError
 	if _, err := Write(dir, Options{}); !errors.As(err, &ie) || !strings.Contains(err.Error(), "overhead.csv") {
 		t.Errorf("damaged overhead.csv: %v", err)
+	}
+}
+
+// Readable as a page: a chart wider than the usual 453.5 pt (a bar per
+// configuration or policy) takes a whole row instead of being shrunk into
+// a column; a CSV table's numbers are shown to six significant digits (the
+// file keeps them all), its text as it is; a wide table scrolls on its
+// own; a long summary is folded.
+func TestReadableLayout(t *testing.T) {
+	dir := t.TempDir()
+	rec := &results.Recorder{Study: "overhead", Overheads: []results.OverheadRow{{Profile: "web-server", Config: "hw/nested", Slowdown: 1.8711978958333333, NativeCycles: 1.2e9}}}
+	rec.Summary.Scenario = "o"
+	rec.Summary.Metrics = map[string]float64{}
+	for i := range 60 {
+		rec.Summary.Metrics[fmt.Sprintf("m%02d", i)] = float64(i)
+	}
+	if _, err := results.WriteDir(dir, rec, results.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "wide.svg"), `<svg xmlns="http://www.w3.org/2000/svg" width="1088.5pt" height="340.16pt" viewBox="0 0 1088.5 340.16"><path d="M0,0L1,1"/></svg>`)
+	write(t, filepath.Join(dir, "usual.svg"), `<svg xmlns="http://www.w3.org/2000/svg" width="453.54pt" height="340.16pt" viewBox="0 0 453.54 340.16"><path d="M0,0L1,1"/></svg>`)
+	path, err := Write(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	html := string(b)
+	for _, want := range []string{
+		`<figure class="wide"><svg xmlns="http://www.w3.org/2000/svg" width="1088.5pt"`,
+		`<figure><svg xmlns="http://www.w3.org/2000/svg" width="453.54pt"`,
+		`<td class="n">1.8712</td>`, `<td class="n">1200000000</td>`, `<td>web-server</td>`, `<td>hw/nested</td>`,
+		`<div class="scroll"><table id="overhead">`,
+		`<details><summary>Summary (summary.json)`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report lacks %q", want)
+		}
 	}
 }
