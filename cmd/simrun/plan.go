@@ -96,6 +96,9 @@ func cmdPlan(args []string, stdout, stderr io.Writer) error {
 		q.Replications = *reps
 	}
 	if q.Replications < 2 {
+		if *reps == 0 {
+			return badInput("the scenario's [sweep] replications = %d: a plan needs at least 2 replications per value for a confidence interval (give --replications)", q.Replications)
+		}
 		return badInput("--replications %d: a plan needs at least 2 replications per value for a confidence interval", q.Replications)
 	}
 	dir := *out
