@@ -46,6 +46,20 @@ func runDir(t *testing.T) string {
 	return dir
 }
 
+// writePage writes dir's report and returns it.
+func writePage(t *testing.T, dir string, opt Options) string {
+	t.Helper()
+	path, err := Write(dir, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // selfContained fails unless the page loads nothing: no src, no link, no
 // href or url() other than a fragment, no @import.
 func selfContained(t *testing.T, html string) {
@@ -119,12 +133,7 @@ func TestSweepReport(t *testing.T) {
 	if k, err := Detect(dir); k != Sweep || err != nil {
 		t.Fatalf("detect: %v %v", k, err)
 	}
-	path, err := Write(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := os.ReadFile(path)
-	html := string(b)
+	html := writePage(t, dir, Options{})
 	r, _ := sweep.Read(dir)
 	y := r.Points[1].Stats["y"]
 	for _, want := range []string{
@@ -157,12 +166,7 @@ func TestPlanReport(t *testing.T) {
 	if _, err := sweep.WritePlan(dir, q, res, []byte("name = \"fake\"\n"), 2); err != nil {
 		t.Fatal(err)
 	}
-	path, err := Write(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := os.ReadFile(path)
-	html := string(b)
+	html := writePage(t, dir, Options{})
 	for _, want := range []string{`data-kind="plan"`, "x = 1, the low end of the range", "y&lt;25", "✓", "<li>points/</li>", "plan_y.svg", "<th>build revisions</th><td>r9</td>"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("report lacks %q", want)
@@ -338,12 +342,7 @@ func TestReadableLayout(t *testing.T) {
 	}
 	write(t, filepath.Join(dir, "wide.svg"), `<svg xmlns="http://www.w3.org/2000/svg" width="1088.5pt" height="340.16pt" viewBox="0 0 1088.5 340.16"><path d="M0,0L1,1"/></svg>`)
 	write(t, filepath.Join(dir, "usual.svg"), `<svg xmlns="http://www.w3.org/2000/svg" width="453.54pt" height="340.16pt" viewBox="0 0 453.54 340.16"><path d="M0,0L1,1"/></svg>`)
-	path, err := Write(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := os.ReadFile(path)
-	html := string(b)
+	html := writePage(t, dir, Options{})
 	for _, want := range []string{
 		`<figure class="wide"><svg xmlns="http://www.w3.org/2000/svg" width="1088.5pt"`,
 		`<figure><svg xmlns="http://www.w3.org/2000/svg" width="453.54pt"`,

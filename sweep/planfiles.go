@@ -235,14 +235,7 @@ func WritePlan(dir string, q *PlanSpec, res *PlanResult, src []byte, workers int
 			}
 			return nil
 		}),
-		tableFile(dir, "plan.json", func(w io.Writer) error {
-			b, err := json.MarshalIndent(pf, "", "  ")
-			if err != nil {
-				return err
-			}
-			_, err = w.Write(append(b, '\n'))
-			return err
-		}),
+		tableFile(dir, "plan.json", func(w io.Writer) error { return writeJSON(w, pf) }),
 		tableFile(dir, "scenario.toml", func(w io.Writer) error { _, err := w.Write(src); return err }),
 	}
 	work := newPool(workers)

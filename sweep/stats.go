@@ -415,7 +415,13 @@ func writeStatsJSON(w io.Writer, g *Grid, pts []PointStats, metrics []string) er
 		}
 		out.Points = append(out.Points, jp)
 	}
-	b, err := json.MarshalIndent(out, "", "  ")
+	return writeJSON(w, out)
+}
+
+// writeJSON writes v as indented JSON and a newline (stats.json,
+// plan.json).
+func writeJSON(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -37,15 +36,11 @@ func parseRange(s string) (int, int, error) {
 func cmdPlan(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	out := fs.String("o", "", "output directory (default out/NAME-plan-seedN)")
-	jobs := fs.Int("j", runtime.NumCPU(), "runs at once")
-	reps := fs.Int("replications", 0, "replications per probed value (default: the scenario's [sweep] replications, or 5)")
-	seedStr := fs.String("seed", "", "master seed (default: the scenario's)")
+	bf := addBatchFlags(fs, "plan", "probed value", 5)
+	out, jobs, reps, seedStr, quiet := bf.out, bf.jobs, bf.reps, bf.seed, bf.quiet
 	key := fs.String("vary", "", "the integer key to plan: a declared parameter (hosts) or a key path (host_group.0.count)")
 	rng := fs.String("range", "", "LO:HI, the values of the key to search")
-	quiet := fs.Bool("quiet", false, "print nothing but errors")
-	var sets, targets multiFlag
-	fs.Var(&sets, "set", "key=value override for every run (repeatable)")
+	var targets multiFlag
 	fs.Var(&targets, "target", "metric<value, <=, > or >=: a condition on the metric's mean at 95 % confidence (repeatable; all must hold)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -54,6 +49,7 @@ func cmdPlan(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return badInput("plan takes one scenario name or file, got %d (try: simrun plan sizing --target 'vms_rejected<1' --vary hosts --range 1:64)", len(pos))
 	}
+	sets := bf.sets
 	if len(targets) == 0 {
 		return badInput("plan needs at least one --target metric<value (e.g. --target 'vms_rejected<1')")
 	}
