@@ -195,9 +195,12 @@ type spec struct {
 // Execute runs the grid's runs (those of the shard) that have no result in
 // dir yet, Workers at a time, each result written atomically to
 // dir/runs/NAME. A result is reused when its scenario hash and seed match
-// the run's. When ctx is cancelled no new run starts; those in flight
-// finish. When every run of the grid has a result, the aggregate files are
-// written (see Aggregate).
+// the run's. When ctx is cancelled no new run starts; a run in flight
+// whose Executor returns a result is still written, one that gives up
+// (the CLI's does, between event batches) is lost and Execute returns the
+// context's error. When every run of the grid has a result, the aggregate
+// files are written (see Aggregate). A grid that cannot run (see check)
+// is a *scenarios.InputError.
 func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executor, opt Options) (Outcome, error) {
 	if err := g.check(); err != nil {
 		return Outcome{}, fmt.Errorf("sweep: %w", err)
