@@ -18,6 +18,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/simrun/simrun/internal/suggest"
 	"github.com/simrun/simrun/results"
 	"github.com/simrun/simrun/scenarios"
 )
@@ -483,7 +484,7 @@ func plotJobs(g *Grid, pts []PointStats, metrics []string) ([]chartJob, error) {
 	var jobs []chartJob
 	for _, k := range plots {
 		if !slices.Contains(metrics, k) {
-			return nil, fmt.Errorf("sweep: plot of %q: no run has this metric (metrics: %s)", k, strings.Join(metrics, ", "))
+			return nil, unknownMetric("plot", k, metrics)
 		}
 		l := &results.Lines{Title: g.Scenario + ": " + k + " (mean, 95 % CI)", XLabel: first.Key, YLabel: k, X: x, XNames: names}
 		for o := range per {
@@ -500,7 +501,7 @@ func plotJobs(g *Grid, pts []PointStats, metrics []string) ([]chartJob, error) {
 		a, b := g.Scatter[0], g.Scatter[1]
 		for _, k := range g.Scatter {
 			if !slices.Contains(metrics, k) {
-				return nil, fmt.Errorf("sweep: scatter of %q: no run has this metric", k)
+				return nil, unknownMetric("scatter", k, metrics)
 			}
 		}
 		sc := &results.Scatter{Title: g.Scenario + ": " + b + " against " + a + " (means)", XLabel: a, YLabel: b}
@@ -510,6 +511,13 @@ func plotJobs(g *Grid, pts []PointStats, metrics []string) ([]chartJob, error) {
 		jobs = append(jobs, chartJob{"sweep_" + sanitize(b) + "_vs_" + sanitize(a), sc})
 	}
 	return jobs, nil
+}
+
+// unknownMetric is the error of a plot or scatter of a metric no run has:
+// bad input, with the runs kept for the sweep run again with another name.
+func unknownMetric(what, k string, metrics []string) error {
+	return &scenarios.InputError{Problems: []error{fmt.Errorf("sweep: %s of %q: no run has this metric%s (metrics: %s); the runs are kept: run the sweep again with the metric's name",
+		what, k, suggest.DidYouMean(k, metrics), strings.Join(metrics, ", "))}}
 }
 
 // otherLabel names a line by the axes other than the first.

@@ -427,3 +427,28 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// A plotted or scattered metric that no run has (a typo in --plot or in
+// [sweep] plots) is bad input with a "did you mean"; the runs are kept,
+// so that the sweep run again with the right name runs nothing.
+func TestPlotOfAnUnknownMetric(t *testing.T) {
+	var ie *scenarios.InputError
+	for _, c := range []struct {
+		plots, scatter []string
+		want           string
+	}{
+		{[]string{"draww"}, nil, `plot of "draww": no run has this metric (did you mean "draw"?)`},
+		{nil, []string{"draw", "drew"}, `scatter of "drew": no run has this metric (did you mean "draw"?)`},
+	} {
+		dir := t.TempDir()
+		g := grid(2, 2)
+		g.Plots, g.Scatter = c.plots, c.scatter
+		if _, err := Execute(context.Background(), dir, g, fakeLoad, normalExec, Options{}); !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v %v: %v", c.plots, c.scatter, err)
+		}
+		g.Plots, g.Scatter = []string{"draw"}, nil
+		if o, err := Execute(context.Background(), dir, g, fakeLoad, normalExec, Options{}); err != nil || o.Ran != 0 || !o.Complete {
+			t.Errorf("again: %+v %v", o, err)
+		}
+	}
+}
