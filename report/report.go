@@ -386,9 +386,10 @@ func (p *page) common(dir string) error {
 var (
 	svgStart = regexp.MustCompile(`(?i)<svg[\s>]`)
 	// unsafeSVG matches what could run code or fetch something: scripts,
-	// event handlers, foreign HTML, entities, and references that are not
-	// fragments of the document itself.
-	unsafeSVG = regexp.MustCompile(`(?is)<script|<foreignobject|<!entity|<iframe|<object|<embed|\son[a-z]+\s*=|href\s*=\s*["']?\s*[^"'#\s]|url\(\s*["']?\s*[^"'#\s)]|@import`)
+	// event handlers, foreign HTML, entities, references that are not
+	// fragments of the document itself, and animations (which can set an
+	// href to a javascript: URL after the check).
+	unsafeSVG = regexp.MustCompile(`(?is)<script|<foreignobject|<!entity|<iframe|<object|<embed|<animate|<set[\s/>]|javascript:|\son[a-z]+\s*=|href\s*=\s*["']?\s*[^"'#\s]|url\(\s*["']?\s*[^"'#\s)]|@import`)
 )
 
 // wideFigurePt is the width beyond which a figure takes a whole row of the

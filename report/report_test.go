@@ -189,6 +189,8 @@ func TestUnsafeSVG(t *testing.T) {
 		{`<svg><rect style="fill:url(http://x/y)"/></svg>`, false},
 		{`<svg><use href="#a"/><rect style="fill:url(#g)"/></svg>`, true},
 		{`<svg><foreignObject><div>x</div></foreignObject></svg>`, false},
+		{`<svg><a><animate attributeName="href" values="javascript:alert(1)"/><text>x</text></a></svg>`, false},
+		{`<svg><a><set attributeName="href" to="javascript:alert(1)"/></a></svg>`, false},
 		{`just text`, false},
 	} {
 		got, why := inlineSVG([]byte(c.svg))
