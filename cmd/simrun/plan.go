@@ -65,6 +65,9 @@ func cmdPlan(args []string, stdout, stderr io.Writer) error {
 	if k == "" {
 		return badInput("plan needs --vary KEY, the integer key to plan (e.g. --vary hosts or --vary host_group.0.count)")
 	}
+	if k == "seed" {
+		return errSeedKey("--vary")
+	}
 	if *rng == "" {
 		return badInput("plan needs --range LO:HI, the values of %s to search (e.g. --range 1:64)", k)
 	}

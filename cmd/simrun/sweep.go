@@ -135,6 +135,12 @@ func addBatchFlags(fs *flag.FlagSet, cmd, per string, reps int) *batchFlags {
 	return b
 }
 
+// errSeedKey refuses to sweep or plan the seed: every run's seed is its
+// replication's, so the key would change nothing but the scenario hash.
+func errSeedKey(what string) error {
+	return badInput("%s seed: every run's seed is its replication's (SplitMix64 of the master seed), so varying the seed key changes nothing; give --seed for the master seed and --replications for more seeds", what)
+}
+
 // loaderFor loads the runs of a sweep or a plan of scenario name.
 func loaderFor(name string) sweep.Loader {
 	return func(s []string, seed uint64) (*scenarios.Scenario, error) { return load(name, s, &seed) }
@@ -183,6 +189,9 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 		g.Sets = []string{}
 	}
 	for _, a := range base.Sweep.Vary {
+		if a.Key == "seed" {
+			return errSeedKey("[sweep] vary")
+		}
 		ax := sweep.Axis{Key: a.Key}
 		for _, v := range a.Values {
 			ax.Values = append(ax.Values, tomlLiteral(v))
@@ -194,6 +203,9 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 		k = strings.TrimSpace(k)
 		if !ok || k == "" || strings.TrimSpace(vs) == "" {
 			return badInput("--sweep %q: want key=v1,v2,...", s)
+		}
+		if k == "seed" {
+			return errSeedKey("--sweep")
 		}
 		ax := sweep.Axis{Key: k}
 		for _, v := range strings.Split(vs, ",") {
