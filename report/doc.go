@@ -6,8 +6,9 @@
 // What the page holds depends on the directory:
 //
 //   - a run (summary.json): every summary number, the rejection reasons
-//     and warnings; a study's table (comparison.md, memory.md, or
-//     overhead.csv, io.csv, capacity.csv);
+//     and warnings; a study's table (comparison.md, memory.md,
+//     mem_placement.md or cloud.md; overhead.csv, io.csv or capacity.csv
+//     for the studies without a Markdown table);
 //   - a sweep (sweep.json): the grid, the plotted metrics' mean and 95 %
 //     confidence interval per point, and every metric's statistics;
 //   - a plan (plan.json): the query, the answer, the warnings and the

@@ -112,6 +112,8 @@ type figure struct {
 	Name    string
 	SVG     template.HTML
 	Skipped string
+	// Wide figures (a bar per configuration or policy) take a whole row.
+	Wide bool
 }
 
 func (p *page) fact(k, v string) {
@@ -149,7 +151,7 @@ func (p *page) run(dir string) error {
 	defer f.Close()
 	s, err := results.ReadSummaryJSON(f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", filepath.Join(dir, "summary.json"), err)
+		return &scenarios.InputError{Problems: []error{fmt.Errorf("%s: %w", filepath.Join(dir, "summary.json"), err)}}
 	}
 	p.Title = s.Scenario
 	p.fact("scenario", s.Scenario)
@@ -164,28 +166,28 @@ func (p *page) run(dir string) error {
 	p.fact("simulated", num(s.SimulatedS)+" s, "+strconv.FormatUint(s.Events, 10)+" events")
 	p.Notes = append(p.Notes, s.Warnings...)
 
-	// A study's own table first.
-	for _, md := range []struct{ file, caption string }{
-		{"comparison.md", "Consolidation policies compared"},
-		{"memory.md", "Memory overcommitment"},
-	} {
-		if t, err := markdownTable(filepath.Join(dir, md.file)); err == nil {
-			t.ID, t.Caption = strings.TrimSuffix(md.file, ".md"), md.caption+" ("+md.file+")"
-			p.Tables = append(p.Tables, t)
+	// A study's own table first: the Markdown table of those that write
+	// one, the CSV of the others (results.WriteDir names them).
+	for _, st := range studyTables {
+		path := filepath.Join(dir, st.file)
+		var t *table
+		if strings.HasSuffix(st.file, ".md") {
+			t, err = markdownTable(path)
+		} else {
+			t, err = csvTable(path, 2000)
 		}
-	}
-	for _, c := range []struct{ file, caption string }{
-		{"overhead.csv", "Virtualization overhead by profile and configuration"},
-		{"io.csv", "I/O consolidation: one row per configuration and VMs per host"},
-		{"capacity.csv", "VMs per host by hypervisor configuration"},
-	} {
-		if t, err := csvTable(filepath.Join(dir, c.file), 2000); err == nil {
-			t.ID, t.Caption = strings.TrimSuffix(c.file, ".csv"), c.caption+" ("+c.file+")"
-			p.Tables = append(p.Tables, t)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
 		}
+		if err != nil {
+			return &scenarios.InputError{Problems: []error{err}}
+		}
+		t.ID = strings.TrimSuffix(strings.TrimSuffix(st.file, ".md"), ".csv")
+		t.Caption = st.caption + " (" + st.file + ")" + t.Caption
+		p.Tables = append(p.Tables, t)
 	}
 	m := sweep.Metrics(s)
-	t := &table{ID: "summary", Caption: "Summary (summary.json)", Head: []string{"metric", "value"}}
+	t := &table{ID: "summary", Caption: "Summary (summary.json)", Head: []string{"metric", "value"}, Collapsed: len(m) > 40}
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		t.Rows = append(t.Rows, []string{k, num(m[k])})
 	}
@@ -198,6 +200,19 @@ func (p *page) run(dir string) error {
 		p.Tables = append(p.Tables, t)
 	}
 	return nil
+}
+
+// studyTables are the tables of the studies, by kind: consolidation,
+// memory, memory-placement and cloud write a Markdown table, overhead,
+// io-consolidation and capacity a CSV file only.
+var studyTables = []struct{ file, caption string }{
+	{"comparison.md", "Consolidation policies compared"},
+	{"memory.md", "Memory overcommitment"},
+	{"mem_placement.md", "Memory-aware placement: one row per placement policy and RAM ratio"},
+	{"cloud.md", "Control-plane variants: launch latency, throughput and energy"},
+	{"overhead.csv", "Virtualization overhead by profile and configuration"},
+	{"io.csv", "I/O consolidation: one row per configuration and VMs per host"},
+	{"capacity.csv", "VMs per host by hypervisor configuration"},
 }
 
 func (p *page) sweep(dir string) error {
@@ -357,7 +372,7 @@ func (p *page) common(dir string) error {
 				return err
 			}
 			svg, why := inlineSVG(b)
-			p.Figures = append(p.Figures, figure{Name: name, SVG: template.HTML(svg), Skipped: why})
+			p.Figures = append(p.Figures, figure{Name: name, SVG: template.HTML(svg), Skipped: why, Wide: svgWidthPt(svg) > wideFigurePt})
 		}
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "scenario.toml")); err == nil {
@@ -371,10 +386,29 @@ func (p *page) common(dir string) error {
 var (
 	svgStart = regexp.MustCompile(`(?i)<svg[\s>]`)
 	// unsafeSVG matches what could run code or fetch something: scripts,
-	// event handlers, foreign HTML, entities, and references that are not
-	// fragments of the document itself.
-	unsafeSVG = regexp.MustCompile(`(?is)<script|<foreignobject|<!entity|<iframe|<object|<embed|\son[a-z]+\s*=|href\s*=\s*["']?\s*[^"'#\s]|url\(\s*["']?\s*[^"'#\s)]|@import`)
+	// event handlers, foreign HTML, entities, references that are not
+	// fragments of the document itself, and animations (which can set an
+	// href to a javascript: URL after the check).
+	unsafeSVG = regexp.MustCompile(`(?is)<script|<foreignobject|<!entity|<iframe|<object|<embed|<animate|<set[\s/>]|javascript:|\son[a-z]+\s*=|href\s*=\s*["']?\s*[^"'#\s]|url\(\s*["']?\s*[^"'#\s)]|@import`)
 )
+
+// wideFigurePt is the width beyond which a figure takes a whole row of the
+// page: the charts are 453.5 pt wide (16 cm) unless they have a bar per
+// configuration or policy.
+const wideFigurePt = 600
+
+var svgWidth = regexp.MustCompile(`^<svg[^>]*\swidth="([0-9.]+)pt"`)
+
+// svgWidthPt is the width of an <svg> element in points, 0 if it does not
+// give one.
+func svgWidthPt(svg string) float64 {
+	m := svgWidth.FindStringSubmatch(svg)
+	if m == nil {
+		return 0
+	}
+	w, _ := strconv.ParseFloat(m[1], 64)
+	return w
+}
 
 // inlineSVG returns the <svg> element of an SVG file (its XML prolog and
 // doctype removed), or "" and why it is not inlined.
@@ -419,7 +453,7 @@ func markdownTable(path string) (*table, error) {
 		}
 	}
 	if t.Head == nil {
-		return nil, fmt.Errorf("%s: no table", path)
+		return nil, fmt.Errorf("%s: no Markdown table in it", path)
 	}
 	return t, nil
 }
@@ -439,6 +473,18 @@ func csvTable(path string, limit int) (*table, error) {
 		return nil, fmt.Errorf("%s: empty", path)
 	}
 	t := &table{Head: recs[0], Rows: recs[1:]}
+	// The page shows numbers to six significant digits; the file keeps
+	// every digit.
+	for _, row := range t.Rows {
+		for i, c := range row {
+			if c == "" || !strings.ContainsAny(c[:1], "0123456789+-.") {
+				continue
+			}
+			if x, err := strconv.ParseFloat(c, 64); err == nil {
+				row[i] = num(x)
+			}
+		}
+	}
 	if len(t.Rows) > limit {
 		t.Rows = t.Rows[:limit]
 		t.Caption = fmt.Sprintf(" (the first %d of %d rows)", limit, len(recs)-1)
@@ -477,6 +523,8 @@ table.facts th { width: 14em; }
 .note { background: #fff6e0; border-left: 4px solid #e90; padding: 0.4em 0.8em; margin: 0.3em 0; }
 .figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(30em, 1fr)); gap: 1em; }
 figure { margin: 0; }
+figure.wide { grid-column: 1 / -1; }
+.scroll { overflow-x: auto; }
 figure svg { max-width: 100%; height: auto; display: block; }
 figcaption { font-size: 0.85em; color: #555; }
 pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
@@ -499,18 +547,18 @@ footer { margin-top: 3em; font-size: 0.8em; color: #666; }
 {{end}}{{if .Figures}}<section id="figures">
 <h2>Figures</h2>
 <div class="figures">
-{{range .Figures}}<figure>{{if .SVG}}{{.SVG}}{{else}}<p class="note">{{.Name}}: {{.Skipped}}</p>{{end}}<figcaption>{{.Name}}</figcaption></figure>
+{{range .Figures}}<figure{{if .Wide}} class="wide"{{end}}>{{if .SVG}}{{.SVG}}{{else}}<p class="note">{{.Name}}: {{.Skipped}}</p>{{end}}<figcaption>{{.Name}}</figcaption></figure>
 {{end}}</div>
 </section>
 {{end}}<section id="tables">
 <h2>Tables</h2>
 {{range .Tables}}{{if .Collapsed}}<details><summary>{{.Caption}}</summary>{{end}}
-<table id="{{.ID}}">{{if not .Collapsed}}<caption>{{.Caption}}</caption>{{end}}
+<div class="scroll"><table id="{{.ID}}">{{if not .Collapsed}}<caption>{{.Caption}}</caption>{{end}}
 <thead><tr>{{range .Head}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>
 {{range .Rows}}<tr>{{range .}}<td{{if numeric .}} class="n"{{end}}>{{.}}</td>{{end}}</tr>
 {{end}}</tbody>
-</table>
+</table></div>
 {{if .Collapsed}}</details>{{end}}
 {{end}}</section>
 <section id="scenario">

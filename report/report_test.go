@@ -3,10 +3,12 @@ package report
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -42,6 +44,20 @@ func runDir(t *testing.T) string {
 	write(t, filepath.Join(dir, "scenario.toml"), "name = \"tiny\" # <b>not bold</b>\n")
 	write(t, filepath.Join(dir, "comparison.md"), "| policy | energy (kWh) |\n|---|---:|\n| npa | 2419.20 |\n| thr-mmt | 173.49 |\n")
 	return dir
+}
+
+// writePage writes dir's report and returns it.
+func writePage(t *testing.T, dir string, opt Options) string {
+	t.Helper()
+	path, err := Write(dir, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // selfContained fails unless the page loads nothing: no src, no link, no
@@ -117,12 +133,7 @@ func TestSweepReport(t *testing.T) {
 	if k, err := Detect(dir); k != Sweep || err != nil {
 		t.Fatalf("detect: %v %v", k, err)
 	}
-	path, err := Write(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := os.ReadFile(path)
-	html := string(b)
+	html := writePage(t, dir, Options{})
 	r, _ := sweep.Read(dir)
 	y := r.Points[1].Stats["y"]
 	for _, want := range []string{
@@ -155,12 +166,7 @@ func TestPlanReport(t *testing.T) {
 	if _, err := sweep.WritePlan(dir, q, res, []byte("name = \"fake\"\n"), 2); err != nil {
 		t.Fatal(err)
 	}
-	path, err := Write(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := os.ReadFile(path)
-	html := string(b)
+	html := writePage(t, dir, Options{})
 	for _, want := range []string{`data-kind="plan"`, "x = 1, the low end of the range", "y&lt;25", "✓", "<li>points/</li>", "plan_y.svg", "<th>build revisions</th><td>r9</td>"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("report lacks %q", want)
@@ -183,6 +189,8 @@ func TestUnsafeSVG(t *testing.T) {
 		{`<svg><rect style="fill:url(http://x/y)"/></svg>`, false},
 		{`<svg><use href="#a"/><rect style="fill:url(#g)"/></svg>`, true},
 		{`<svg><foreignObject><div>x</div></foreignObject></svg>`, false},
+		{`<svg><a><animate attributeName="href" values="javascript:alert(1)"/><text>x</text></a></svg>`, false},
+		{`<svg><a><set attributeName="href" to="javascript:alert(1)"/></a></svg>`, false},
 		{`just text`, false},
 	} {
 		got, why := inlineSVG([]byte(c.svg))
@@ -224,5 +232,128 @@ func TestIncompleteSweep(t *testing.T) {
 	var ie *scenarios.InputError
 	if _, err := Write(dir, Options{}); !errors.As(err, &ie) || !strings.Contains(err.Error(), "simrun merge") {
 		t.Errorf("incomplete sweep: %v", err)
+	}
+}
+
+// A damaged results directory is bad input naming the file, never a panic
+// or a page of nonsense, and no report.html is written.
+func TestDamagedDirectories(t *testing.T) {
+	var ie *scenarios.InputError
+	plan := `{"query":{"scenario":"s","key":"hosts","lo":1,"hi":4,"replications":2,"targets":[{"metric":"x","op":"<","value":1}]},"probes":[]}`
+	for _, c := range []struct {
+		file, content, want string
+	}{
+		{"summary.json", "{", "summary.json: unexpected EOF"},
+		{"summary.json", `{"scenario": 5}`, "summary.json: json: cannot unmarshal"},
+		{"sweep.json", "garbage", "sweep.json: invalid character"},
+		{"plan.json", "{", "plan.json: unexpected end of JSON input"},
+		{"plan.json", "{}", "\nno target"},
+		{"plan.json", strings.Replace(plan, `"op":"<"`, `"op":""`, 1), `plan.json: target 1: operator ""`},
+		{"plan.json", strings.Replace(plan, `"metric":"x"`, `"metric":""`, 1), "plan.json: target 1: no metric"},
+		{"plan.json", strings.Replace(plan, `"lo":1`, `"lo":7`, 1), "plan.json: range 7:4"},
+		{"plan.json", strings.Replace(plan, `"key":"hosts"`, `"key":"../../etc"`, 1), `plan.json: key "../../etc"`},
+		{"plan.json", strings.Replace(plan, `"key":"hosts"`, `"key":""`, 1), `plan.json: key ""`},
+		{"plan.json", strings.Replace(plan, `"replications":2`, `"replications":0`, 1), "plan.json: replications 0"},
+	} {
+		dir := t.TempDir()
+		write(t, filepath.Join(dir, c.file), c.content)
+		_, err := Write(dir, Options{})
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s %q: %v (want %q)", c.file, c.content, err, c.want)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "report.html")); err == nil {
+			t.Errorf("%s %q: report written", c.file, c.content)
+		}
+	}
+}
+
+// Every kind of study directory, as results.WriteDir writes it: the
+// report has the study's own table (its Markdown table, or its CSV when
+// it has no Markdown one), under its caption. A study table file that does
+// not parse is bad input naming it.
+func TestStudyTables(t *testing.T) {
+	for _, c := range []struct {
+		kind, file, caption string
+		fill                func(r *results.Recorder)
+	}{
+		{"overhead", "overhead.csv", "Virtualization overhead", func(r *results.Recorder) {
+			r.Overheads = []results.OverheadRow{{Profile: "web", Slowdown: 1.0123456789}}
+		}},
+		{"io-consolidation", "io.csv", "I/O consolidation", func(r *results.Recorder) { r.IOPoints = []results.IOPoint{{Config: "pv", VMs: 2}} }},
+		{"capacity", "capacity.csv", "VMs per host", func(r *results.Recorder) { r.Capacity = []results.CapacityRow{{Config: "hw", MaxVMs: 3}} }},
+		{"consolidation", "comparison.md", "Consolidation policies compared", func(r *results.Recorder) { r.Comparison = []results.ComparisonRow{{}} }},
+		{"memory", "memory.md", "Memory overcommitment", func(r *results.Recorder) { r.Memory = []results.MemoryRow{{}} }},
+		{"memory-placement", "mem_placement.md", "Memory-aware placement", func(r *results.Recorder) { r.MemPlacement = []results.MemPlacementRow{{}} }},
+		{"cloud", "cloud.md", "Control-plane variants", func(r *results.Recorder) { r.CloudRows = []results.CloudRow{{}} }},
+	} {
+		dir := t.TempDir()
+		rec := &results.Recorder{Study: c.kind}
+		rec.Summary.Scenario = c.kind
+		c.fill(rec)
+		files, err := results.WriteDir(dir, rec, results.WriteOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(files, c.file) {
+			t.Fatalf("%s: WriteDir wrote %v, not %s", c.kind, files, c.file)
+		}
+		path, err := Write(dir, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.kind, err)
+		}
+		b, _ := os.ReadFile(path)
+		html := string(b)
+		id := strings.TrimSuffix(strings.TrimSuffix(c.file, ".md"), ".csv")
+		if !strings.Contains(html, `<table id="`+id+`">`) || !strings.Contains(html, c.caption) || !strings.Contains(html, "("+c.file+")") {
+			t.Errorf("%s: the report has no %s table (%q)", c.kind, c.file, c.caption)
+		}
+		// Every Markdown table the study wrote is on the page.
+		for _, f := range files {
+			if strings.HasSuffix(f, ".md") && !strings.Contains(html, "("+f+")</caption>") {
+				t.Errorf("%s: %s is not on the page", c.kind, f)
+			}
+		}
+	}
+	dir := t.TempDir()
+	rec := &results.Recorder{Study: "overhead", Overheads: []results.OverheadRow{{Profile: "web"}}}
+	if _, err := results.WriteDir(dir, rec, results.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "overhead.csv"), "profile,slowdown\nweb,\"1.5\n")
+	var ie *scenarios.InputError
+	if _, err := Write(dir, Options{}); !errors.As(err, &ie) || !strings.Contains(err.Error(), "overhead.csv") {
+		t.Errorf("damaged overhead.csv: %v", err)
+	}
+}
+
+// Readable as a page: a chart wider than the usual 453.5 pt (a bar per
+// configuration or policy) takes a whole row instead of being shrunk into
+// a column; a CSV table's numbers are shown to six significant digits (the
+// file keeps them all), its text as it is; a wide table scrolls on its
+// own; a long summary is folded.
+func TestReadableLayout(t *testing.T) {
+	dir := t.TempDir()
+	rec := &results.Recorder{Study: "overhead", Overheads: []results.OverheadRow{{Profile: "web-server", Config: "hw/nested", Slowdown: 1.8711978958333333, NativeCycles: 1.2e9}}}
+	rec.Summary.Scenario = "o"
+	rec.Summary.Metrics = map[string]float64{}
+	for i := range 60 {
+		rec.Summary.Metrics[fmt.Sprintf("m%02d", i)] = float64(i)
+	}
+	if _, err := results.WriteDir(dir, rec, results.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "wide.svg"), `<svg xmlns="http://www.w3.org/2000/svg" width="1088.5pt" height="340.16pt" viewBox="0 0 1088.5 340.16"><path d="M0,0L1,1"/></svg>`)
+	write(t, filepath.Join(dir, "usual.svg"), `<svg xmlns="http://www.w3.org/2000/svg" width="453.54pt" height="340.16pt" viewBox="0 0 453.54 340.16"><path d="M0,0L1,1"/></svg>`)
+	html := writePage(t, dir, Options{})
+	for _, want := range []string{
+		`<figure class="wide"><svg xmlns="http://www.w3.org/2000/svg" width="1088.5pt"`,
+		`<figure><svg xmlns="http://www.w3.org/2000/svg" width="453.54pt"`,
+		`<td class="n">1.8712</td>`, `<td class="n">1200000000</td>`, `<td>web-server</td>`, `<td>hw/nested</td>`,
+		`<div class="scroll"><table id="overhead">`,
+		`<details><summary>Summary (summary.json)`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report lacks %q", want)
+		}
 	}
 }

@@ -29,8 +29,14 @@
 // A capacity plan (Plan) finds the smallest value of an integer key at
 // which every target holds at 95 % confidence: "metric<v" holds when the
 // upper end of the metric's Student-t 95 % interval is below v, "metric>v"
-// when the lower end is above v (each end is a one-sided 97.5 % bound). It
-// bisects: it evaluates both ends of the range, then the middle of the
+// when the lower end is above v. Each end is a one-sided 97.5 % bound, so
+// a target that fails is judged met in at most 2.5 % of plans, and so is
+// the claim that every target holds, however many there are: it is wrong
+// only if a failing target is judged met (an intersection–union test,
+// Berger, Technometrics 24(4), 1982; no Bonferroni correction is due). The
+// confidence is that of one probed value: each of the few values the
+// bisection probes below the true answer may, with that probability if its
+// targets fail by a hair, be judged met. It bisects: it evaluates both ends of the range, then the middle of the
 // interval between a value that fails and one that holds, so it needs at
 // most ⌈log₂(hi−lo)⌉ + 2 evaluations and finds the smallest value exactly
 // when the targets, once met, stay met as the key grows (Plan warns when

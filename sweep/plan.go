@@ -137,8 +137,9 @@ func (r *PlanResult) Probe(v int) (Probe, bool) {
 // ⌈log₂(hi−lo)⌉ + 2 evaluations, and finds the answer exactly when the
 // targets, once met, stay met as the value grows (the bisection's
 // assumption; what contradicts it among the probes is reported in the
-// result's warnings). A target naming a metric the evaluator does not
-// return is a *scenarios.InputError.
+// result's warnings). A target whose metric a value's runs lack is not met
+// there; one naming a metric that neither end of the range returns is a
+// *scenarios.InputError.
 func Plan(ctx context.Context, lo, hi int, targets []Target, eval Evaluator) (*PlanResult, error) {
 	if lo > hi {
 		return nil, &scenarios.InputError{Problems: []error{fmt.Errorf("range %d:%d: the low end is above the high end", lo, hi)}}
@@ -148,6 +149,7 @@ func Plan(ctx context.Context, lo, hi int, targets []Target, eval Evaluator) (*P
 	}
 	res := &PlanResult{Lo: lo, Hi: hi, Targets: targets}
 	probed := map[int]*Probe{}
+	seen := map[string]bool{} // the metrics some probe's runs have
 	probe := func(v int) (*Probe, error) {
 		if p, ok := probed[v]; ok {
 			return p, nil
@@ -159,12 +161,15 @@ func Plan(ctx context.Context, lo, hi int, targets []Target, eval Evaluator) (*P
 		p := &Probe{Value: v, Order: len(probed), Stats: make(map[string]Stat, len(vals)), AllMet: true}
 		for k, xs := range vals {
 			p.Stats[k] = Summarize(xs)
+			seen[k] = true
 		}
 		for _, t := range targets {
+			// A metric these runs lack (a latency with no launch) has no
+			// interval here: the target is not met at this value.
 			st, ok := p.Stats[t.Metric]
 			if !ok {
-				names := slices.Sorted(maps.Keys(vals))
-				return nil, &scenarios.InputError{Problems: []error{fmt.Errorf("target %s: the runs have no metric %q%s (metrics: %s)", t, t.Metric, suggest.DidYouMean(t.Metric, names), strings.Join(names, ", "))}}
+				st = Summarize(nil)
+				p.Stats[t.Metric] = st
 			}
 			ok = t.Holds(st)
 			p.Met = append(p.Met, ok)
@@ -190,6 +195,14 @@ func Plan(ctx context.Context, lo, hi int, targets []Target, eval Evaluator) (*P
 	if err != nil {
 		return nil, err
 	}
+	// A metric that neither end of the range has is not a metric of these
+	// runs (a typo, most likely), whatever the values in between would say.
+	for _, t := range targets {
+		if !seen[t.Metric] {
+			names := slices.Sorted(maps.Keys(seen))
+			return nil, &scenarios.InputError{Problems: []error{fmt.Errorf("target %s: the runs have no metric %q%s (metrics: %s)", t, t.Metric, suggest.DidYouMean(t.Metric, names), strings.Join(names, ", "))}}
+		}
+	}
 	switch {
 	case pl.AllMet:
 		res.Found, res.Answer, res.MetAtLo = true, lo, true
@@ -198,8 +211,9 @@ func Plan(ctx context.Context, lo, hi int, targets []Target, eval Evaluator) (*P
 		return finish(), nil
 	}
 	a, b := lo, hi // the targets fail at a and hold at b
-	for b-a > 1 {
-		m := a + (b-a)/2
+	// b − a as an unsigned number: it does not overflow, whatever the range.
+	for uint(b)-uint(a) > 1 {
+		m := a + int((uint(b)-uint(a))/2)
 		p, err := probe(m)
 		if err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package sweep
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/simrun/simrun/results"
 	"github.com/simrun/simrun/scenarios"
@@ -103,26 +105,63 @@ type planTarget struct {
 	Met    bool   `json:"met"`
 }
 
+// check refuses a query that WritePlan would not have written: no key or
+// one that is not a key path (a path separator would take PointDir out of
+// the plan directory), a reversed range, no replication, no target, or a
+// target with another operator or no metric.
+func (q *PlanSpec) check() error {
+	var errs []error
+	if q.Key == "" || strings.ContainsAny(q.Key, `/\`) {
+		errs = append(errs, fmt.Errorf("key %q: not a scenario key", q.Key))
+	}
+	if q.Lo > q.Hi {
+		errs = append(errs, fmt.Errorf("range %d:%d: the low end is above the high end", q.Lo, q.Hi))
+	}
+	if q.Replications < 1 {
+		errs = append(errs, fmt.Errorf("replications %d: want at least 1", q.Replications))
+	}
+	if len(q.Targets) == 0 {
+		errs = append(errs, errors.New("no target"))
+	}
+	for i, t := range q.Targets {
+		if t.Metric == "" {
+			errs = append(errs, fmt.Errorf("target %d: no metric", i+1))
+		}
+		if !slices.Contains([]string{"<", "<=", ">", ">="}, t.Op) {
+			errs = append(errs, fmt.Errorf("target %d: operator %q, want <, <=, > or >=", i+1, t.Op))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // ReadPlan reads a plan directory's plan.json back: the query, and the
-// result with each probe's statistics of the targets' metrics.
+// result with each probe's statistics of the targets' metrics. A file
+// that does not parse, or holds a query or probes a plan cannot have, is a
+// *scenarios.InputError naming it.
 func ReadPlan(dir string) (*PlanSpec, *PlanResult, error) {
 	path := filepath.Join(dir, "plan.json")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, err
 	}
+	damaged := func(err error) error {
+		return &scenarios.InputError{Problems: []error{fmt.Errorf("%s: %w", path, err)}}
+	}
 	var pf planFile
 	if err := json.Unmarshal(b, &pf); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, damaged(err)
 	}
 	q := pf.Query
+	if err := q.check(); err != nil {
+		return nil, nil, damaged(err)
+	}
 	res := &PlanResult{Lo: q.Lo, Hi: q.Hi, Targets: q.Targets, Found: pf.Found, MetAtLo: pf.MetAtLo, Warnings: pf.Warnings}
 	if pf.Answer != nil {
 		res.Answer = *pf.Answer
 	}
 	for _, jp := range pf.Probes {
 		if len(jp.Targets) != len(q.Targets) {
-			return nil, nil, fmt.Errorf("%s: probe %d has %d targets, the query %d", path, jp.Value, len(jp.Targets), len(q.Targets))
+			return nil, nil, damaged(fmt.Errorf("probe %d has %d targets, the query %d", jp.Value, len(jp.Targets), len(q.Targets)))
 		}
 		p := Probe{Value: jp.Value, Order: jp.Order, AllMet: jp.AllMet, Stats: map[string]Stat{}}
 		for _, t := range jp.Targets {
@@ -196,14 +235,7 @@ func WritePlan(dir string, q *PlanSpec, res *PlanResult, src []byte, workers int
 			}
 			return nil
 		}),
-		tableFile(dir, "plan.json", func(w io.Writer) error {
-			b, err := json.MarshalIndent(pf, "", "  ")
-			if err != nil {
-				return err
-			}
-			_, err = w.Write(append(b, '\n'))
-			return err
-		}),
+		tableFile(dir, "plan.json", func(w io.Writer) error { return writeJSON(w, pf) }),
 		tableFile(dir, "scenario.toml", func(w io.Writer) error { _, err := w.Write(src); return err }),
 	}
 	work := newPool(workers)

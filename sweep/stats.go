@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -17,6 +18,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/simrun/simrun/internal/suggest"
 	"github.com/simrun/simrun/results"
 	"github.com/simrun/simrun/scenarios"
 )
@@ -221,12 +223,12 @@ func collect(dir string, have []*results.Summary) (*collected, error) {
 			s = have[i]
 		}
 		if s == nil {
-			s, err = readRun(filepath.Join(dir, "runs", r.Name()))
+			_, s, err = loadRunOf(filepath.Join(dir, "runs", r.Name()), r, sp.Hashes[r.Point])
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, nil
+			}
 			if err != nil {
-				if os.IsNotExist(err) {
-					return nil, nil
-				}
-				return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "runs", r.Name()), err)
+				return nil, err
 			}
 		}
 		sums[i] = s
@@ -414,7 +416,13 @@ func writeStatsJSON(w io.Writer, g *Grid, pts []PointStats, metrics []string) er
 		}
 		out.Points = append(out.Points, jp)
 	}
-	b, err := json.MarshalIndent(out, "", "  ")
+	return writeJSON(w, out)
+}
+
+// writeJSON writes v as indented JSON and a newline (stats.json,
+// plan.json).
+func writeJSON(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -476,7 +484,7 @@ func plotJobs(g *Grid, pts []PointStats, metrics []string) ([]chartJob, error) {
 	var jobs []chartJob
 	for _, k := range plots {
 		if !slices.Contains(metrics, k) {
-			return nil, fmt.Errorf("sweep: plot of %q: no run has this metric (metrics: %s)", k, strings.Join(metrics, ", "))
+			return nil, unknownMetric("plot", k, metrics)
 		}
 		l := &results.Lines{Title: g.Scenario + ": " + k + " (mean, 95 % CI)", XLabel: first.Key, YLabel: k, X: x, XNames: names}
 		for o := range per {
@@ -493,7 +501,7 @@ func plotJobs(g *Grid, pts []PointStats, metrics []string) ([]chartJob, error) {
 		a, b := g.Scatter[0], g.Scatter[1]
 		for _, k := range g.Scatter {
 			if !slices.Contains(metrics, k) {
-				return nil, fmt.Errorf("sweep: scatter of %q: no run has this metric", k)
+				return nil, unknownMetric("scatter", k, metrics)
 			}
 		}
 		sc := &results.Scatter{Title: g.Scenario + ": " + b + " against " + a + " (means)", XLabel: a, YLabel: b}
@@ -503,6 +511,13 @@ func plotJobs(g *Grid, pts []PointStats, metrics []string) ([]chartJob, error) {
 		jobs = append(jobs, chartJob{"sweep_" + sanitize(b) + "_vs_" + sanitize(a), sc})
 	}
 	return jobs, nil
+}
+
+// unknownMetric is the error of a plot or scatter of a metric no run has:
+// bad input, with the runs kept for the sweep run again with another name.
+func unknownMetric(what, k string, metrics []string) error {
+	return &scenarios.InputError{Problems: []error{fmt.Errorf("sweep: %s of %q: no run has this metric%s (metrics: %s); the runs are kept: run the sweep again with the metric's name",
+		what, k, suggest.DidYouMean(k, metrics), strings.Join(metrics, ", "))}}
 }
 
 // otherLabel names a line by the axes other than the first.

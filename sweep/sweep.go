@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -47,6 +48,49 @@ type Run struct {
 
 // Name is the run's file name under runs/.
 func (r Run) Name() string { return fmt.Sprintf("p%04d-r%04d.json", r.Point, r.Replication) }
+
+// MaxRuns bounds a sweep's runs (grid points × replications): each is a
+// file under runs/, and a summary in memory while the sweep aggregates.
+const MaxRuns = 1_000_000
+
+// check refuses a grid that cannot be run: no replication, a swept key
+// without values, or more than MaxRuns runs (counted without overflow).
+func (g *Grid) check() error {
+	var errs []error
+	if g.Replications < 1 {
+		errs = append(errs, fmt.Errorf("replications must be at least 1, got %d", g.Replications))
+	}
+	runs, over := max(g.Replications, 1), g.Replications > MaxRuns
+	for _, a := range g.Axes {
+		switch {
+		case len(a.Values) == 0:
+			errs = append(errs, fmt.Errorf("swept key %q has no values", a.Key))
+		case runs > MaxRuns/len(a.Values):
+			over = true
+		default:
+			runs *= len(a.Values)
+		}
+	}
+	if over {
+		errs = append(errs, fmt.Errorf("%d replications of every point of %s: more than %d runs, more than a sweep holds", g.Replications, describeAxes(g), MaxRuns))
+	}
+	if len(errs) > 0 {
+		return &scenarios.InputError{Problems: errs}
+	}
+	return nil
+}
+
+// describeAxes names the grid's keys and their number of values.
+func describeAxes(g *Grid) string {
+	if len(g.Axes) == 0 {
+		return "the single point"
+	}
+	parts := make([]string, len(g.Axes))
+	for i, a := range g.Axes {
+		parts[i] = fmt.Sprintf("%d values of %s", len(a.Values), a.Key)
+	}
+	return strings.Join(parts, " × ")
+}
 
 // Points is the number of grid points.
 func (g *Grid) Points() int {
@@ -151,18 +195,22 @@ type spec struct {
 // Execute runs the grid's runs (those of the shard) that have no result in
 // dir yet, Workers at a time, each result written atomically to
 // dir/runs/NAME. A result is reused when its scenario hash and seed match
-// the run's. When ctx is cancelled no new run starts; those in flight
-// finish. When every run of the grid has a result, the aggregate files are
-// written (see Aggregate).
+// the run's. When ctx is cancelled no new run starts; a run in flight
+// whose Executor returns a result is still written, one that gives up
+// (the CLI's does, between event batches) is lost and Execute returns the
+// context's error. When every run of the grid has a result, the aggregate
+// files are written (see Aggregate). A grid that cannot run (see check)
+// is a *scenarios.InputError.
 func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executor, opt Options) (Outcome, error) {
-	if g.Replications < 1 {
-		return Outcome{}, fmt.Errorf("sweep: replications must be ≥ 1, got %d", g.Replications)
+	if err := g.check(); err != nil {
+		return Outcome{}, fmt.Errorf("sweep: %w", err)
 	}
 	runs := g.Runs()
 	out := Outcome{Total: len(runs)}
 	// Load every point's scenario first: bad input stops the sweep before
-	// anything runs. Replications differ only by their seed, so each gets
-	// a copy of its point's scenario rather than a load of its own.
+	// anything runs. Replications differ only by their seed, so each run
+	// gets a copy of its point's scenario, made when it starts, rather
+	// than a load of its own.
 	pointSC := make([]*scenarios.Scenario, g.Points())
 	loadErrs := make([]error, g.Points())
 	parallel(g.Points(), max(opt.Workers, 1), func(p int) {
@@ -179,12 +227,6 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 	}
 	if len(errs) > 0 {
 		return out, &scenarios.InputError{Problems: errs}
-	}
-	scs := make([]*scenarios.Scenario, len(runs))
-	for i, r := range runs {
-		c := *pointSC[r.Point]
-		c.Seed = r.Seed
-		scs[i] = &c
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "runs"), 0o755); err != nil {
 		return out, err
@@ -213,7 +255,7 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 			continue
 		}
 		out.Mine++
-		if s, err := readRun(filepath.Join(dir, "runs", r.Name())); err == nil && s.ScenarioSHA256 == scs[i].SHA256 && s.Seed == r.Seed {
+		if s, err := readRun(filepath.Join(dir, "runs", r.Name())); err == nil && s.ScenarioSHA256 == hashes[r.Point] && s.Seed == r.Seed {
 			out.Skipped++
 			sums[i] = s
 			continue
@@ -269,7 +311,9 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				s, err := exec(ctx, scs[i])
+				sc := *pointSC[runs[i].Point]
+				sc.Seed = runs[i].Seed
+				s, err := exec(ctx, &sc)
 				if err != nil {
 					fail(i, err)
 					continue
@@ -377,19 +421,51 @@ func readSpec(dir string) (spec, error) {
 	if err != nil {
 		return s, err
 	}
+	path := filepath.Join(dir, "sweep.json")
 	if err := json.Unmarshal(b, &s); err != nil {
-		return s, fmt.Errorf("%s: %w", filepath.Join(dir, "sweep.json"), err)
+		return s, &scenarios.InputError{Problems: []error{fmt.Errorf("%s: %w", path, err)}}
+	}
+	if err := s.Grid.check(); err != nil {
+		return s, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(s.Hashes) != s.Grid.Points() {
+		return s, &scenarios.InputError{Problems: []error{fmt.Errorf("%s: %d scenario hashes for %d grid points", path, len(s.Hashes), s.Grid.Points())}}
 	}
 	return s, nil
 }
 
 func readRun(path string) (*results.Summary, error) {
-	f, err := os.Open(path)
+	_, s, err := loadRun(path)
+	return s, err
+}
+
+// loadRun reads a run file: its bytes and its summary. A file that does
+// not parse is a *scenarios.InputError naming it.
+func loadRun(path string) ([]byte, *results.Summary, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer f.Close()
-	return results.ReadSummaryJSON(f)
+	s, err := results.ReadSummaryJSON(bytes.NewReader(b))
+	if err != nil {
+		return nil, nil, &scenarios.InputError{Problems: []error{fmt.Errorf("%s: %w (remove it and run the sweep again to redo that run)", path, err)}}
+	}
+	return b, s, nil
+}
+
+// loadRunOf is loadRun for run r, whose point's scenario hash is hash: a
+// file holding another run (another scenario or seed) is a
+// *scenarios.InputError, so that it never enters the statistics.
+func loadRunOf(path string, r Run, hash string) ([]byte, *results.Summary, error) {
+	b, s, err := loadRun(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.ScenarioSHA256 != hash || s.Seed != r.Seed {
+		return nil, nil, &scenarios.InputError{Problems: []error{fmt.Errorf("%s holds the run of scenario %s with seed %d, not replication %d (seed %d) of point %d (scenario %s): remove it and run the sweep again to redo that run",
+			path, s.ScenarioSHA256, s.Seed, r.Replication, r.Seed, r.Point, hash)}}
+	}
+	return b, s, nil
 }
 
 // Merge combines the run results of shard directories (each written by
@@ -436,9 +512,12 @@ func Merge(out string, workers int, dirs ...string) (Outcome, error) {
 			if filepath.Clean(src) == filepath.Clean(dst) {
 				break
 			}
-			b, err := os.ReadFile(src)
-			if err != nil {
+			b, _, err := loadRunOf(src, r, first.Hashes[r.Point])
+			if errors.Is(err, os.ErrNotExist) {
 				continue
+			}
+			if err != nil {
+				return o, err
 			}
 			if err := results.WriteFileAtomic(dst, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
 				return o, err

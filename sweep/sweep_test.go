@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -317,6 +318,137 @@ func TestMetricsAsJSON(t *testing.T) {
 			if g, ok := got[k]; !ok || g != v {
 				t.Errorf("summary %d: %s = %v, want %v", i, k, g, v)
 			}
+		}
+	}
+}
+
+// A grid that cannot run — no replication, a key without values, more
+// runs than a sweep holds (the product of the axes and the replications
+// overflowing, even) — is bad input before anything is allocated for its
+// runs; so is a damaged sweep.json of the same kinds, read back by Read or
+// Merge.
+func TestGridLimits(t *testing.T) {
+	var ie *scenarios.InputError
+	many := make([]string, 1000)
+	for i := range many {
+		many[i] = fmt.Sprint(i)
+	}
+	for _, c := range []struct {
+		g    Grid
+		want string
+	}{
+		{Grid{Replications: 0}, "replications must be at least 1"},
+		{Grid{Replications: -3}, "replications must be at least 1"},
+		{Grid{Replications: 2, Axes: []Axis{{Key: "x"}}}, `swept key "x" has no values`},
+		{Grid{Replications: 1e11}, "more than 1000000 runs"},
+		{Grid{Replications: 2, Axes: []Axis{{"a", many}, {"b", many}}}, "more than 1000000 runs"},
+		{Grid{Replications: 1 << 62, Axes: []Axis{{"a", many}, {"b", many}, {"c", many}}}, "more than 1000000 runs"},
+	} {
+		dir := t.TempDir()
+		g := c.g
+		if _, err := Execute(context.Background(), dir, &g, fakeLoad, normalExec, Options{Workers: 2}); !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v", c.g, err)
+		}
+		// The same grid in a sweep.json.
+		b, _ := json.Marshal(spec{Grid: g, Hashes: []string{}})
+		os.WriteFile(filepath.Join(dir, "sweep.json"), b, 0o644)
+		if _, err := Read(dir); !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "sweep.json") {
+			t.Errorf("read %+v: %v", c.g, err)
+		}
+		if _, err := Merge(t.TempDir(), 1, dir); !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("merge %+v: %v", c.g, err)
+		}
+	}
+	// A sweep.json whose hashes do not match its points.
+	dir := t.TempDir()
+	if _, err := Execute(context.Background(), dir, grid(3, 2), fakeLoad, normalExec, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	sp, _ := readSpec(dir)
+	sp.Hashes = sp.Hashes[:2]
+	b, _ := json.Marshal(sp)
+	os.WriteFile(filepath.Join(dir, "sweep.json"), b, 0o644)
+	if _, err := Read(dir); !errors.As(err, &ie) || !strings.Contains(err.Error(), "2 scenario hashes for 3 grid points") {
+		t.Errorf("hashes: %v", err)
+	}
+}
+
+// A run file that is not the run it is named after (copied over, left by
+// another sweep) or is damaged never enters the statistics: reading,
+// aggregating and merging refuse it as bad input, naming the file.
+func TestForeignRunFiles(t *testing.T) {
+	var ie *scenarios.InputError
+	setup := func() string {
+		dir := t.TempDir()
+		if _, err := Execute(context.Background(), dir, grid(2, 2), fakeLoad, normalExec, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	for _, c := range []struct {
+		name  string
+		spoil func(runs string)
+		want  string
+	}{
+		{"another point's run", func(runs string) {
+			copyFile(t, filepath.Join(runs, "p0000-r0000.json"), filepath.Join(runs, "p0001-r0000.json"))
+		}, "p0001-r0000.json holds the run of scenario"},
+		{"another replication's run", func(runs string) {
+			copyFile(t, filepath.Join(runs, "p0001-r0000.json"), filepath.Join(runs, "p0001-r0001.json"))
+		}, "p0001-r0001.json holds the run of scenario"},
+		{"a damaged run", func(runs string) { os.WriteFile(filepath.Join(runs, "p0000-r0001.json"), []byte("{"), 0o644) }, "p0000-r0001.json: unexpected EOF"},
+	} {
+		dir := setup()
+		c.spoil(filepath.Join(dir, "runs"))
+		if _, err := Read(dir); !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: read: %v", c.name, err)
+		}
+		if _, err := Aggregate(dir, 1); !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: aggregate: %v", c.name, err)
+		}
+		if _, err := Merge(t.TempDir(), 1, dir); !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: merge: %v", c.name, err)
+		}
+		// Execute redoes it, and the sweep is whole again.
+		if o, err := Execute(context.Background(), dir, grid(2, 2), fakeLoad, normalExec, Options{}); err != nil || o.Ran != 1 || !o.Complete {
+			t.Errorf("%s: execute: %+v %v", c.name, o, err)
+		}
+		dirtest.Same(t, setup(), dir)
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A plotted or scattered metric that no run has (a typo in --plot or in
+// [sweep] plots) is bad input with a "did you mean"; the runs are kept,
+// so that the sweep run again with the right name runs nothing.
+func TestPlotOfAnUnknownMetric(t *testing.T) {
+	var ie *scenarios.InputError
+	for _, c := range []struct {
+		plots, scatter []string
+		want           string
+	}{
+		{[]string{"draww"}, nil, `plot of "draww": no run has this metric (did you mean "draw"?)`},
+		{nil, []string{"draw", "drew"}, `scatter of "drew": no run has this metric (did you mean "draw"?)`},
+	} {
+		dir := t.TempDir()
+		g := grid(2, 2)
+		g.Plots, g.Scatter = c.plots, c.scatter
+		if _, err := Execute(context.Background(), dir, g, fakeLoad, normalExec, Options{}); !errors.As(err, &ie) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v %v: %v", c.plots, c.scatter, err)
+		}
+		g.Plots, g.Scatter = []string{"draw"}, nil
+		if o, err := Execute(context.Background(), dir, g, fakeLoad, normalExec, Options{}); err != nil || o.Ran != 0 || !o.Complete {
+			t.Errorf("again: %+v %v", o, err)
 		}
 	}
 }

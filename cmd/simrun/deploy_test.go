@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,31 +12,34 @@ import (
 	"github.com/simrun/simrun/internal/dirtest"
 )
 
-// foldedArgs returns the shell command of a container's args in a Job
-// manifest: the folded block scalar after "- >-", or the quoted one-liner
-// of args: ["..."].
-func foldedArgs(t *testing.T, manifest string) string {
+// flowList returns a container's command or args in a Job manifest, a
+// YAML flow sequence of quoted strings (key: ["a", "b", ...], possibly over
+// several lines), which is also a JSON array.
+func flowList(t *testing.T, manifest, key string) []string {
 	t.Helper()
-	if m := regexp.MustCompile(`args: \["([^"]+)"\]`).FindStringSubmatch(manifest); m != nil {
-		return m[1]
+	i := strings.Index(manifest, "\n          "+key+": [")
+	if i < 0 {
+		t.Fatalf("no container %s: [...] in the manifest", key)
 	}
-	lines := strings.Split(manifest, "\n")
-	for i, l := range lines {
-		if strings.TrimSpace(l) != "- >-" {
-			continue
-		}
-		indent := len(l) - len(strings.TrimLeft(l, " "))
-		var parts []string
-		for _, c := range lines[i+1:] {
-			if strings.TrimSpace(c) == "" || len(c)-len(strings.TrimLeft(c, " ")) <= indent {
-				break
-			}
-			parts = append(parts, strings.TrimSpace(c))
-		}
-		return strings.Join(parts, " ")
+	rest := manifest[strings.Index(manifest[i:], "[")+i:]
+	var list []string
+	if err := json.Unmarshal([]byte(rest[:strings.Index(rest, "]")+1]), &list); err != nil {
+		t.Fatalf("%s: %v", key, err)
 	}
-	t.Fatal("no container args in the manifest")
-	return ""
+	return list
+}
+
+// expand does what the kubelet does to a container's args: $(NAME) becomes
+// the value of the container's environment variable NAME.
+func expand(args []string, env map[string]string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		for k, v := range env {
+			a = strings.ReplaceAll(a, "$("+k+")", v)
+		}
+		out[i] = a
+	}
+	return out
 }
 
 // The Kubernetes manifests' own commands, run here: each pod of the
@@ -60,35 +64,52 @@ func TestK8sIndexedJob(t *testing.T) {
 		t.Fatal("no completions in sweep-job.yaml")
 	}
 	completions, _ := strconv.Atoi(m[1])
+	// The containers run simrun itself: no shell, which a distroless
+	// image does not have, and whose expansions Kubernetes would not do.
+	for name, text := range map[string]string{"sweep-job.yaml": string(job), "merge-job.yaml": string(merge)} {
+		if c := flowList(t, text, "command"); len(c) != 1 || c[0] != "simrun" {
+			t.Errorf("%s: command %q, want [simrun]", name, c)
+		}
+	}
+	// $(JOB_COMPLETION_INDEX) is expanded by Kubernetes only from the
+	// container's env, where the manifest declares it.
+	if !strings.Contains(string(job), "- name: JOB_COMPLETION_INDEX\n              valueFrom:\n                fieldRef:\n                  fieldPath: \"metadata.annotations['batch.kubernetes.io/job-completion-index']\"") {
+		t.Error("sweep-job.yaml does not declare JOB_COMPLETION_INDEX from the completion-index annotation")
+	}
 	tmp := t.TempDir()
-	cmd := strings.ReplaceAll(foldedArgs(t, string(job)), "/results", tmp)
-	args, ok := strings.CutPrefix(cmd, "exec simrun ")
-	if !ok || !strings.Contains(args, "--shards "+m[1]+" ") {
-		t.Fatalf("the sweep Job's command %q is not simrun sweep ... --shards %d", cmd, completions)
+	args := flowList(t, string(job), "args")
+	if len(args) < 1 || args[0] != "sweep" || !strings.Contains(strings.Join(args, " "), "--shards "+m[1]+" ") {
+		t.Fatalf("the sweep Job's args %q are not sweep ... --shards %d", args, completions)
 	}
 	for i := range completions {
-		t.Setenv("JOB_COMPLETION_INDEX", strconv.Itoa(i))
-		a := strings.Fields(strings.ReplaceAll(args, "$JOB_COMPLETION_INDEX", strconv.Itoa(i)))
+		idx := strconv.Itoa(i)
+		t.Setenv("JOB_COMPLETION_INDEX", idx)
+		a := expand(args, map[string]string{"JOB_COMPLETION_INDEX": idx})
+		for j := range a {
+			a[j] = strings.Replace(a[j], "/results", tmp, 1)
+			if strings.Contains(a[j], "$") {
+				t.Fatalf("pod %d: %q is left unexpanded", i, a[j])
+			}
+		}
 		if code, _, e := runCLI(t, append(a, "--quiet")...); code != 0 {
 			t.Fatalf("pod %d: simrun %v: %s", i, a, e)
 		}
 	}
 	os.Unsetenv("JOB_COMPLETION_INDEX")
-	margs, ok := strings.CutPrefix(strings.ReplaceAll(foldedArgs(t, string(merge)), "/results", tmp), "exec simrun ")
-	if !ok {
-		t.Fatalf("the merge Job's command %q is not simrun merge", margs)
+	margs := flowList(t, string(merge), "args")
+	if len(margs) < 1 || margs[0] != "merge" {
+		t.Fatalf("the merge Job's args %q are not merge ...", margs)
 	}
 	var a []string
-	for _, f := range strings.Fields(margs) {
-		if strings.Contains(f, "*") {
-			g, _ := filepath.Glob(f)
-			if len(g) != completions {
-				t.Fatalf("%s matches %d shards, want %d", f, len(g), completions)
-			}
-			a = append(a, g...)
-			continue
+	shardDirs := 0
+	for _, f := range margs {
+		if strings.HasPrefix(f, "/results/shard-") {
+			shardDirs++
 		}
-		a = append(a, f)
+		a = append(a, strings.Replace(f, "/results", tmp, 1))
+	}
+	if shardDirs != completions {
+		t.Fatalf("the merge Job names %d shard directories, the sweep Job has %d completions", shardDirs, completions)
 	}
 	if code, _, e := runCLI(t, append(a, "--quiet")...); code != 0 {
 		t.Fatalf("merge: simrun %v: %s", a, e)
@@ -96,7 +117,7 @@ func TestK8sIndexedJob(t *testing.T) {
 	// The same sweep on one machine: the Job's flags without the shards.
 	single := filepath.Join(tmp, "single")
 	var s []string
-	f := strings.Fields(args)
+	f := args
 	for i := 0; i < len(f); i++ {
 		switch f[i] {
 		case "--shards", "-o":

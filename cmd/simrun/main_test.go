@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/simrun/simrun/internal/dirtest"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -176,6 +178,24 @@ func TestDeterministicOutputs(t *testing.T) {
 	// every cloud file.
 	same("run", "euca-burst")
 	same("run", "euca-day", "--set", `study.kind=""`, "--set", "cloud.policy=powersave", "--set", "duration=8h")
+	// A plan, its points/ and its report included: -j 1 with GOMAXPROCS=1
+	// and -j 2 with GOMAXPROCS=2 write the same bytes.
+	var plans []string
+	for _, procs := range []string{"1", "2"} {
+		out := filepath.Join(dir, "plan"+procs)
+		for _, args := range [][]string{
+			{"plan", "sizing", "--target", "vms_rejected<1", "--target", "unmet_demand_fraction<0.01", "--vary", "hosts", "--range", "1:32", "-j", procs, "-o", out, "--quiet"},
+			{"report", out, "--quiet"},
+		} {
+			cmd := exec.Command(bin, args...)
+			cmd.Env = append(os.Environ(), "GOMAXPROCS="+procs)
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%v: %v\n%s", args, err, b)
+			}
+		}
+		plans = append(plans, out)
+	}
+	dirtest.Same(t, plans[0], plans[1])
 	// A different seed changes the results.
 	other := filepath.Join(dir, "seed2")
 	exec.Command(bin, "run", "quickstart", "-o", other, "--seed", "2", "--quiet").Run()

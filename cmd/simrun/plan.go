@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -37,15 +36,11 @@ func parseRange(s string) (int, int, error) {
 func cmdPlan(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	out := fs.String("o", "", "output directory (default out/NAME-plan-seedN)")
-	jobs := fs.Int("j", runtime.NumCPU(), "runs at once")
-	reps := fs.Int("replications", 0, "replications per probed value (default: the scenario's [sweep] replications, or 5)")
-	seedStr := fs.String("seed", "", "master seed (default: the scenario's)")
+	bf := addBatchFlags(fs, "plan", "probed value", 5)
+	out, jobs, reps, seedStr, quiet := bf.out, bf.jobs, bf.reps, bf.seed, bf.quiet
 	key := fs.String("vary", "", "the integer key to plan: a declared parameter (hosts) or a key path (host_group.0.count)")
 	rng := fs.String("range", "", "LO:HI, the values of the key to search")
-	quiet := fs.Bool("quiet", false, "print nothing but errors")
-	var sets, targets multiFlag
-	fs.Var(&sets, "set", "key=value override for every run (repeatable)")
+	var targets multiFlag
 	fs.Var(&targets, "target", "metric<value, <=, > or >=: a condition on the metric's mean at 95 % confidence (repeatable; all must hold)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -54,6 +49,7 @@ func cmdPlan(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return badInput("plan takes one scenario name or file, got %d (try: simrun plan sizing --target 'vms_rejected<1' --vary hosts --range 1:64)", len(pos))
 	}
+	sets := bf.sets
 	if len(targets) == 0 {
 		return badInput("plan needs at least one --target metric<value (e.g. --target 'vms_rejected<1')")
 	}
@@ -68,6 +64,9 @@ func cmdPlan(args []string, stdout, stderr io.Writer) error {
 	k := strings.TrimSpace(*key)
 	if k == "" {
 		return badInput("plan needs --vary KEY, the integer key to plan (e.g. --vary hosts or --vary host_group.0.count)")
+	}
+	if k == "seed" {
+		return errSeedKey("--vary")
 	}
 	if *rng == "" {
 		return badInput("plan needs --range LO:HI, the values of %s to search (e.g. --range 1:64)", k)
@@ -96,6 +95,9 @@ func cmdPlan(args []string, stdout, stderr io.Writer) error {
 		q.Replications = *reps
 	}
 	if q.Replications < 2 {
+		if *reps == 0 {
+			return badInput("the scenario's [sweep] replications = %d: a plan needs at least 2 replications per value for a confidence interval (give --replications)", q.Replications)
+		}
 		return badInput("--replications %d: a plan needs at least 2 replications per value for a confidence interval", q.Replications)
 	}
 	dir := *out

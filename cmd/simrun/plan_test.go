@@ -170,3 +170,14 @@ func TestPlanEucaMMc(t *testing.T) {
 		}
 	}
 }
+
+// A scenario whose [sweep] table has one replication cannot be planned
+// without --replications: the error says where the 1 comes from.
+func TestPlanReplicationsFromTheScenario(t *testing.T) {
+	tmp := t.TempDir()
+	p := writeFile(t, tmp, "one.toml", okScenario+"\n[sweep]\nreplications = 1\n")
+	code, _, e := runCLI(t, "plan", p, "--target", "vms_rejected<1", "--vary", "host_group.0.count", "--range", "1:4", "-o", filepath.Join(tmp, "x"))
+	if code != 2 || !strings.Contains(e, "[sweep] replications = 1") || !strings.Contains(e, "give --replications") {
+		t.Errorf("exit %d: %s", code, e)
+	}
+}

@@ -58,23 +58,26 @@ func headless(t *testing.T, browser, page string, flags ...string) []byte {
 
 // checkScript, appended to a copy of a report, lays the page out and
 // records what it found in #simrun-check: the inline figures, those whose
-// box or drawing is empty, the tables, and any element that would load
-// something.
+// box or drawing is empty, the tables, any element that would load
+// something, and the wide figures drawn narrower than the page's figure
+// area (squeezed into a column).
 const checkScript = `<script>
 (function () {
   const svgs = Array.from(document.querySelectorAll("figure svg"));
   const flat = svgs.filter(s => { const r = s.getBoundingClientRect(); return !(r.width > 0 && r.height > 0); });
   const blank = svgs.filter(s => { const b = s.getBBox(); return !(b.width > 0 && b.height > 0); });
   const loads = document.querySelectorAll("[src], link, iframe, object, embed, img").length;
+  const grid = document.querySelector(".figures");
+  const squeezed = Array.from(document.querySelectorAll("figure.wide svg")).filter(s => s.getBoundingClientRect().width < 0.9 * grid.getBoundingClientRect().width);
   const m = document.createElement("div");
   m.id = "simrun-check";
   m.textContent = "svgs=" + svgs.length + " flat=" + flat.length + " blank=" + blank.length +
-    " tables=" + document.querySelectorAll("table").length + " loads=" + loads;
+    " tables=" + document.querySelectorAll("table").length + " loads=" + loads + " squeezed=" + squeezed.length;
   document.body.appendChild(m);
 })();
 </script>`
 
-// The report of a run, a sweep, a plan and two studies, rendered by
+// The report of a run, a sweep, a plan and three studies, rendered by
 // headless Chromium: every SVG the directory has is drawn inline with a
 // non-empty box, nothing is loaded from anywhere, and the screenshot has
 // the charts' colours on it.
@@ -91,6 +94,7 @@ func TestReportRendersInChromium(t *testing.T) {
 		{"plan", []string{"plan", "sizing", "--target", "vms_rejected<1", "--target", "unmet_demand_fraction<0.01", "--vary", "hosts", "--range", "1:16", "--replications", "3", "--quiet"}, 3},
 		{"memory study", []string{"run", "mem-mechanisms", "--quiet"}, 2},
 		{"overhead study", []string{"run", "virt-cpu", "--quiet"}, 2},
+		{"cloud study", []string{"run", "euca-burst", "--quiet"}, 2},
 	}
 	for i, c := range cases {
 		dir := filepath.Join(tmp, strconv.Itoa(i))
@@ -114,14 +118,14 @@ func TestReportRendersInChromium(t *testing.T) {
 			t.Fatal(err)
 		}
 		dom := headless(t, browser, checked, "--virtual-time-budget=2000", "--dump-dom")
-		m := regexp.MustCompile(`<div id="simrun-check">svgs=(\d+) flat=(\d+) blank=(\d+) tables=(\d+) loads=(\d+)</div>`).FindSubmatch(dom)
+		m := regexp.MustCompile(`<div id="simrun-check">svgs=(\d+) flat=(\d+) blank=(\d+) tables=(\d+) loads=(\d+) squeezed=(\d+)</div>`).FindSubmatch(dom)
 		if m == nil {
 			t.Fatalf("%s: the check script left no marker; DOM starts %.300s", c.name, dom)
 		}
 		t.Logf("%s: %s", c.name, m[0])
 		n := func(i int) int { v, _ := strconv.Atoi(string(m[i])); return v }
-		if n(1) != len(svgs) || n(2) != 0 || n(3) != 0 || n(4) < c.tables || n(5) != 0 {
-			t.Errorf("%s: %s (want svgs=%d flat=0 blank=0 tables≥%d loads=0)", c.name, m[0], len(svgs), c.tables)
+		if n(1) != len(svgs) || n(2) != 0 || n(3) != 0 || n(4) < c.tables || n(5) != 0 || n(6) != 0 {
+			t.Errorf("%s: %s (want svgs=%d flat=0 blank=0 tables≥%d loads=0 squeezed=0)", c.name, m[0], len(svgs), c.tables)
 		}
 		shot := filepath.Join(dir, "shot.png")
 		headless(t, browser, filepath.Join(dir, "report.html"), "--window-size=1280,2400", "--screenshot="+shot)

@@ -112,6 +112,35 @@ func loadBase(name string, sets []string, jobs int, seedStr string) (*scenarios.
 	return load(name, sets, seed)
 }
 
+// batchFlags are the flags of the commands that run a scenario many
+// times (sweep, plan).
+type batchFlags struct {
+	out, seed  *string
+	jobs, reps *int
+	quiet      *bool
+	sets       multiFlag
+}
+
+// addBatchFlags declares them on fs: cmd names the default output
+// directory, per what a replication repeats, reps the default count.
+func addBatchFlags(fs *flag.FlagSet, cmd, per string, reps int) *batchFlags {
+	b := &batchFlags{
+		out:   fs.String("o", "", "output directory (default out/NAME-"+cmd+"-seedN)"),
+		jobs:  fs.Int("j", runtime.NumCPU(), "runs at once"),
+		reps:  fs.Int("replications", 0, fmt.Sprintf("replications per %s (default: the scenario's [sweep] replications, or %d)", per, reps)),
+		seed:  fs.String("seed", "", "master seed (default: the scenario's)"),
+		quiet: fs.Bool("quiet", false, "print nothing but errors"),
+	}
+	fs.Var(&b.sets, "set", "key=value override for every run (repeatable)")
+	return b
+}
+
+// errSeedKey refuses to sweep or plan the seed: every run's seed is its
+// replication's, so the key would change nothing but the scenario hash.
+func errSeedKey(what string) error {
+	return badInput("%s seed: every run's seed is its replication's (SplitMix64 of the master seed), so varying the seed key changes nothing; give --seed for the master seed and --replications for more seeds", what)
+}
+
 // loaderFor loads the runs of a sweep or a plan of scenario name.
 func loaderFor(name string) sweep.Loader {
 	return func(s []string, seed uint64) (*scenarios.Scenario, error) { return load(name, s, &seed) }
@@ -135,15 +164,11 @@ func parseShard(s string) (int, int, error) {
 func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	out := fs.String("o", "", "output directory (default out/NAME-sweep-seedN)")
-	jobs := fs.Int("j", runtime.NumCPU(), "runs at once")
-	reps := fs.Int("replications", 0, "replications per grid point (default: the scenario's [sweep] replications, or 1)")
-	seedStr := fs.String("seed", "", "master seed (default: the scenario's)")
+	bf := addBatchFlags(fs, "sweep", "grid point", 1)
+	out, jobs, reps, seedStr, quiet := bf.out, bf.jobs, bf.reps, bf.seed, bf.quiet
 	shardStr := fs.String("shard", "", "run only shard i of n (i/n): the runs whose index ≡ i (mod n)")
 	shards := fs.Int("shards", 0, "number of shards when the index comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)")
-	quiet := fs.Bool("quiet", false, "print nothing but errors")
-	var sets, axes, plots multiFlag
-	fs.Var(&sets, "set", "key=value override for every run (repeatable)")
+	var axes, plots multiFlag
 	fs.Var(&axes, "sweep", "key=v1,v2,... a swept key and its values (repeatable)")
 	fs.Var(&plots, "plot", "metric to plot against the first swept key (repeatable)")
 	pos, err := parseInterleaved(fs, args)
@@ -153,6 +178,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return badInput("sweep takes one scenario name or file, got %d (try: simrun sweep quickstart --sweep hosts=8,10,12 --replications 5)", len(pos))
 	}
+	sets := bf.sets
 	base, err := loadBase(pos[0], sets, *jobs, *seedStr)
 	if err != nil {
 		return err
@@ -163,6 +189,9 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 		g.Sets = []string{}
 	}
 	for _, a := range base.Sweep.Vary {
+		if a.Key == "seed" {
+			return errSeedKey("[sweep] vary")
+		}
 		ax := sweep.Axis{Key: a.Key}
 		for _, v := range a.Values {
 			ax.Values = append(ax.Values, tomlLiteral(v))
@@ -174,6 +203,9 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 		k = strings.TrimSpace(k)
 		if !ok || k == "" || strings.TrimSpace(vs) == "" {
 			return badInput("--sweep %q: want key=v1,v2,...", s)
+		}
+		if k == "seed" {
+			return errSeedKey("--sweep")
 		}
 		ax := sweep.Axis{Key: k}
 		for _, v := range strings.Split(vs, ",") {

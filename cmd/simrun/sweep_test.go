@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -53,7 +54,7 @@ func TestSweepQuickstart(t *testing.T) {
 
 func TestSweepBadInput(t *testing.T) {
 	tmp := t.TempDir()
-	for _, c := range []struct {
+	for i, c := range []struct {
 		args []string
 		want string
 	}{
@@ -63,8 +64,14 @@ func TestSweepBadInput(t *testing.T) {
 		{[]string{"sweep", "quickstart", "--shard", "3/3"}, "--shard"},
 		{[]string{"sweep", "quickstart", "-j", "0"}, "-j 0"},
 		{[]string{"merge", tmp}, "not a sweep directory"},
+		// The seed is each run's replication's: sweeping or planning it does nothing.
+		{[]string{"sweep", "quickstart", "--sweep", "seed=1,2,3"}, "--sweep seed: every run's seed is its replication's"},
+		{[]string{"plan", "sizing", "--target", "vms_rejected<1", "--vary", "seed", "--range", "1:8"}, "--vary seed: every run's seed is its replication's"},
+		// More runs than a sweep holds: refused before any allocation for them.
+		{[]string{"sweep", "quickstart", "--replications", "100000000000"}, "100000000000 replications of every point of the single point: more than 1000000 runs"},
+		{[]string{"plan", "sizing", "--target", "vms_rejected<1", "--vary", "hosts", "--range", "1:8", "--replications", "100000000000"}, "more than 1000000 runs"},
 	} {
-		code, _, e := runCLI(t, append(c.args, "-o", filepath.Join(tmp, "x"))...)
+		code, _, e := runCLI(t, append(c.args, "-o", filepath.Join(tmp, "x"+strconv.Itoa(i)))...)
 		if code != 2 || !strings.Contains(e, c.want) {
 			t.Errorf("%v: exit %d, stderr %q (want %q)", c.args, code, e, c.want)
 		}
