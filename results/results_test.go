@@ -56,6 +56,133 @@ func TestWriteFileAtomic(t *testing.T) {
 	}
 }
 
+func TestBatch(t *testing.T) {
+	write := func(s string) func(io.Writer) error {
+		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+	}
+	read := func(p string) string { b, _ := os.ReadFile(p); return string(b) }
+	names := func(dir string) []string {
+		var ns []string
+		es, _ := os.ReadDir(dir)
+		for _, e := range es {
+			ns = append(ns, e.Name())
+		}
+		return ns
+	}
+	dir := t.TempDir()
+	a, b, c := filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "c")
+	if err := WriteFileAtomic(a, write("old a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomicNoSync(c, write("c")); err != nil {
+		t.Fatal(err)
+	}
+
+	// Written files stay invisible until Commit; then all are in place.
+	var bt Batch
+	if err := bt.Write(a, write("new a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := bt.Write(b, write("first b")); err != nil {
+		t.Fatal(err)
+	}
+	if err := bt.Write(b, write("b")); err != nil { // replaces the first
+		t.Fatal(err)
+	}
+	bt.Sync(c)
+	if got := read(a); got != "old a" {
+		t.Fatalf("a before commit: %q", got)
+	}
+	if _, err := os.Stat(b); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("b visible before commit: %v", err)
+	}
+	if err := bt.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if read(a) != "new a" || read(b) != "b" || read(c) != "c" {
+		t.Fatalf("after commit: %q %q %q", read(a), read(b), read(c))
+	}
+	if fi, _ := os.Stat(b); fi.Mode().Perm() != 0o644 {
+		t.Errorf("mode %v", fi.Mode().Perm())
+	}
+	if got := names(dir); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Fatalf("files %v", got)
+	}
+
+	// A failed write, an abort, or a failed sync leaves the files in place
+	// as they were and no temporary file behind.
+	boom := errors.New("boom")
+	if err := bt.Write(a, func(w io.Writer) error { io.WriteString(w, "partial"); return boom }); !errors.Is(err, boom) {
+		t.Fatalf("write error %v", err)
+	}
+	bt.Write(a, write("aborted a"))
+	bt.Abort()
+	bt.Write(a, write("unsynced a"))
+	bt.Sync(filepath.Join(dir, "missing"))
+	if err := bt.Commit(); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("sync of a missing file: %v", err)
+	}
+	if read(a) != "new a" {
+		t.Fatalf("a changed to %q", read(a))
+	}
+	if got := names(dir); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Fatalf("files %v", got)
+	}
+	if err := bt.Commit(); err != nil { // empty after a commit
+		t.Fatal(err)
+	}
+}
+
+// TestDrawPNG: drawing then encoding gives the bytes WriteChart writes,
+// and a second chart drawn on the pooled pixels is not stained by the
+// first.
+func TestDrawPNG(t *testing.T) {
+	dir := t.TempDir()
+	one := &Lines{Title: "one", X: []float64{1, 2, 3}, Series: []Series{{Label: "s", Values: []float64{1, 4, 9}}}}
+	two := &Lines{Title: "two", X: []float64{1, 2}, Series: []Series{{Label: "t", Values: []float64{5, 1}}}}
+	for i, c := range []*Lines{one, two, one} {
+		name := c.Title + ".png"
+		if i == 0 {
+			name = "one-first.png"
+		}
+		if err := WriteChart(filepath.Join(dir, name), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, _ := os.ReadFile(filepath.Join(dir, "one.png"))
+	if first, _ := os.ReadFile(filepath.Join(dir, "one-first.png")); len(want) == 0 || !bytes.Equal(first, want) {
+		t.Error("a chart drawn after another on its pixels differs from the same chart drawn first")
+	}
+	var bt Batch
+	r, err := DrawPNG(two)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r1, _ := DrawPNG(one)
+	if err := bt.WritePNG(filepath.Join(dir, "two-batch.png"), r); err != nil {
+		t.Fatal(err)
+	}
+	if err := bt.WritePNG(filepath.Join(dir, "one-batch.png"), r1); err != nil {
+		t.Fatal(err)
+	}
+	if err := bt.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string][]byte{"one-batch.png": want, "two-batch.png": must(os.ReadFile(filepath.Join(dir, "two.png")))} {
+		got, _ := os.ReadFile(filepath.Join(dir, name))
+		if len(want) == 0 || !bytes.Equal(got, want) {
+			t.Errorf("%s differs from WriteChart's (%d and %d bytes)", name, len(got), len(want))
+		}
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
 func TestSummaryJSON(t *testing.T) {
 	s := Summary{Scenario: "x", EnergyKWh: math.NaN(), Metrics: map[string]float64{"b": 1, "a": math.Inf(1)}}
 	var b bytes.Buffer

@@ -189,40 +189,167 @@ func WriteFileAtomicNoSync(path string, write func(w io.Writer) error) error {
 var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 1<<16) }}
 
 func writeFileAtomic(path string, sync bool, write func(w io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	f, err := writeTemp(path, write)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
+	if sync {
+		if err = f.Sync(); err != nil {
+			discard(f)
+			return err
 		}
-	}()
+	}
+	return place(f, path)
+}
+
+// writeTemp writes a temporary file beside path, flushed but not synced,
+// and returns it open; on error it is removed.
+func writeTemp(path string, write func(w io.Writer) error) (f *os.File, err error) {
+	f, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return nil, err
+	}
 	bw := writers.Get().(*bufio.Writer)
 	bw.Reset(f)
 	defer func() {
 		bw.Reset(nil)
 		writers.Put(bw)
 	}()
-	if err = write(bw); err != nil {
+	if err = write(bw); err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		discard(f)
+		return nil, err
+	}
+	return f, nil
+}
+
+// place closes a temporary file and renames it over path.
+func place(f *os.File, path string) error {
+	err := f.Close()
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+// discard closes and removes a temporary file.
+func discard(f *os.File) {
+	f.Close()
+	os.Remove(f.Name())
+}
+
+// Batch writes a set of files atomically and syncs them together. Write
+// puts each file's content in a temporary file beside it; Commit syncs
+// them all with their fsyncs issued at once, which a journalling file
+// system commits in one transaction instead of one each (eleven files
+// take about 3 ms instead of 6–13 ms here, ext4), then renames each into
+// place. Every file appears whole or not at all to any reader, and all are
+// on disk when Commit returns nil. Creating files while another is being
+// synced also stalls on the journal, which a batch avoids. Write may be
+// called from several goroutines.
+type Batch struct {
+	mu      sync.Mutex
+	pending map[string]*os.File
+	synced  []string
+}
+
+// Write writes path's content to its temporary file. A second Write of the
+// same path replaces the first.
+func (b *Batch) Write(path string, write func(w io.Writer) error) error {
+	f, err := writeTemp(path, write)
+	if err != nil {
 		return err
 	}
-	if err = bw.Flush(); err != nil {
-		return err
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.pending == nil {
+		b.pending = map[string]*os.File{}
 	}
-	if sync {
-		if err = f.Sync(); err != nil {
-			return err
+	if old := b.pending[path]; old != nil {
+		discard(old)
+	}
+	b.pending[path] = f
+	return nil
+}
+
+// Sync adds a file already in place, written without a sync (by
+// WriteFileAtomicNoSync), to those Commit syncs.
+func (b *Batch) Sync(path string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.synced = append(b.synced, path)
+}
+
+// Commit syncs every file of the batch, then renames the written ones
+// into place in path order. On a failed sync nothing is renamed and the
+// temporary files are removed. The batch is empty afterwards.
+func (b *Batch) Commit() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	paths := make([]string, 0, len(b.pending))
+	for p := range b.pending {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	errs := make([]error, len(paths)+len(b.synced))
+	// At most syncAtOnce files open for syncing at a time (a merge syncs
+	// every run file it copies).
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, syncAtOnce)
+	sync := func(i int, do func() error) {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			errs[i] = do()
+		})
+	}
+	for i, p := range paths {
+		sync(i, b.pending[p].Sync)
+	}
+	for i, p := range b.synced {
+		sync(len(paths)+i, func() error { return syncPath(p) })
+	}
+	wg.Wait()
+	err := errors.Join(errs...)
+	for _, p := range paths {
+		if err != nil {
+			discard(b.pending[p])
+		} else if perr := place(b.pending[p], p); perr != nil {
+			err = perr
 		}
 	}
-	if err = f.Close(); err != nil {
+	b.pending, b.synced = nil, nil
+	return err
+}
+
+// Abort removes the batch's temporary files; the files in place are
+// untouched.
+func (b *Batch) Abort() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, f := range b.pending {
+		discard(f)
+	}
+	b.pending, b.synced = nil, nil
+}
+
+const syncAtOnce = 64
+
+func syncPath(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
 		return err
 	}
-	if err = os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	defer f.Close()
+	return f.Sync()
 }
 
 // ---- CSV ----

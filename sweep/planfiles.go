@@ -239,15 +239,17 @@ func WritePlan(dir string, q *PlanSpec, res *PlanResult, src []byte, workers int
 		tableFile(dir, "scenario.toml", func(w io.Writer) error { _, err := w.Write(src); return err }),
 	}
 	work := newPool(workers)
+	var draws []func()
 	for _, c := range planCharts(q, res) {
-		png, svg := chartFiles(dir, c)
-		files = append(files, png, svg)
+		draw, png, svg := chartFiles(dir, c)
+		draws, files = append(draws, draw), append(files, png, svg)
 	}
 	names := make([]string, len(files))
 	for i, f := range files {
 		names[i] = f.name
 	}
-	return names, writeFiles(work, files)
+	var b results.Batch
+	return names, commit(&b, writeFiles(work, &b, draws, files))
 }
 
 // planCharts draws each target's metric against the key: the mean at

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/simrun/simrun/results"
 	"github.com/simrun/simrun/scenarios"
@@ -235,14 +236,18 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 	if err != nil {
 		return out, err
 	}
-	// sweep.json and scenario.toml are written (and synced) while the runs
-	// go: a run's file is valid on its own (its scenario hash and seed say
-	// which run it is), so a sweep stopped before them loses nothing.
+	// sweep.json and scenario.toml are written while the runs go: a run's
+	// file is valid on its own (its scenario hash and seed say which run
+	// it is), so a sweep stopped before them loses nothing. They are synced
+	// at the end, with the aggregate files (final): a machine crash before
+	// that may leave them empty, and the next run of the sweep, which
+	// reads them as no sweep, writes them again.
+	var final results.Batch
 	described := make(chan error, 1)
 	go func() {
-		err := writeSpecFile()
+		err := writeSpecFile(&final)
 		if err == nil && len(pointSC) > 0 {
-			err = writeUnlessSame(filepath.Join(dir, "scenario.toml"), pointSC[0].Source)
+			err = writeUnlessSame(filepath.Join(dir, "scenario.toml"), pointSC[0].Source, &final)
 		}
 		described <- err
 	}()
@@ -263,25 +268,29 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 		todo = append(todo, i)
 	}
 	workers := max(opt.Workers, 1)
-	jobs := make(chan int)
 	var mu sync.Mutex
 	var firstErr error
+	var failed atomic.Bool
 	fail := func(i int, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if firstErr == nil {
 			firstErr = fmt.Errorf("run %d (point %s, seed %d): %w", runs[i].Index, describePoint(g, runs[i].Values), runs[i].Seed, err)
 		}
+		failed.Store(true)
 	}
 	// The workers simulate; one goroutine writes their results, so that
 	// the file system's latency (creating files in one directory does not
 	// go faster in parallel) overlaps the simulations instead of stalling
-	// a worker. A run is done when its file is written.
+	// a worker. A run is done when its file is written. The workers take
+	// the runs in order from a shared counter, and never wait for the
+	// writer (finished holds every result), so that on a small run they
+	// are not held by goroutine handoffs.
 	type result struct {
 		i int
 		s *results.Summary
 	}
-	finished := make(chan result, 2*workers)
+	finished := make(chan result, len(todo))
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
@@ -305,12 +314,18 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 			}
 		}
 	}()
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(workers, max(len(todo), 1)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range jobs {
+			for !failed.Load() && ctx.Err() == nil {
+				k := int(next.Add(1) - 1)
+				if k >= len(todo) {
+					return
+				}
+				i := todo[k]
 				sc := *pointSC[runs[i].Point]
 				sc.Seed = runs[i].Seed
 				s, err := exec(ctx, &sc)
@@ -322,21 +337,6 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 			}
 		}()
 	}
-feed:
-	for _, i := range todo {
-		mu.Lock()
-		failed := firstErr != nil
-		mu.Unlock()
-		if failed || ctx.Err() != nil {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			break feed
-		case jobs <- i:
-		}
-	}
-	close(jobs)
 	wg.Wait()
 	close(finished)
 	<-written
@@ -344,13 +344,13 @@ feed:
 		return out, err
 	}
 	if firstErr != nil {
-		return out, firstErr
+		return out, commit(&final, firstErr)
 	}
 	if err := ctx.Err(); err != nil {
 		return out, err
 	}
-	a, err := aggregate(dir, workers, sums)
-	if a != nil {
+	a, err := aggregate(dir, workers, sums, &final)
+	if err = commit(&final, err); err == nil && a != nil {
 		out.Complete, out.Files, out.Points, out.Metrics, out.Runs = true, a.Files, a.Points, a.Metrics, a.Runs
 	}
 	return out, err
@@ -367,25 +367,37 @@ func describePoint(g *Grid, vals []string) string {
 	return strings.Join(parts, " ")
 }
 
-// writeUnlessSame writes b to path atomically, unless path holds b.
-func writeUnlessSame(path string, b []byte) error {
+// writeUnlessSame writes b to path atomically, unless path holds b, and
+// has the batch sync it.
+func writeUnlessSame(path string, b []byte, batch *results.Batch) error {
 	if old, err := os.ReadFile(path); err == nil && string(old) == string(b) {
 		return nil
 	}
-	return results.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(b); return err })
+	return writeUnsynced(path, b, batch)
 }
 
-func writeSpec(dir string, s spec) error {
+// writeUnsynced writes b to path atomically, without a sync, and has the
+// batch sync it.
+func writeUnsynced(path string, b []byte, batch *results.Batch) error {
+	if err := results.WriteFileAtomicNoSync(path, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
+		return err
+	}
+	batch.Sync(path)
+	return nil
+}
+
+func writeSpec(dir string, s spec, batch *results.Batch) error {
 	write, err := checkSpec(dir, s)
 	if err != nil {
 		return err
 	}
-	return write()
+	return write(batch)
 }
 
 // checkSpec refuses a directory holding another sweep, and returns what
-// writes sweep.json (nothing when it already holds these bytes).
-func checkSpec(dir string, s spec) (write func() error, err error) {
+// writes sweep.json (nothing when it already holds these bytes), leaving
+// its sync to a batch.
+func checkSpec(dir string, s spec) (write func(*results.Batch) error, err error) {
 	path := filepath.Join(dir, "sweep.json")
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
@@ -394,16 +406,14 @@ func checkSpec(dir string, s spec) (write func() error, err error) {
 	b = append(b, '\n')
 	if old, err := os.ReadFile(path); err == nil {
 		if string(old) == string(b) {
-			return func() error { return nil }, nil
+			return func(*results.Batch) error { return nil }, nil
 		}
 		var prev spec
 		if json.Unmarshal(old, &prev) == nil && !sameSweep(prev, s) {
 			return nil, &scenarios.InputError{Problems: []error{fmt.Errorf("%s holds a different sweep (other scenario, axes, replications or seed); use another -o directory or remove it", dir)}}
 		}
 	}
-	return func() error {
-		return results.WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(b); return err })
-	}, nil
+	return func(batch *results.Batch) error { return writeUnsynced(path, b, batch) }, nil
 }
 
 // sameSweep: the same runs (plots may differ).
@@ -492,12 +502,14 @@ func Merge(out string, workers int, dirs ...string) (Outcome, error) {
 	if err := os.MkdirAll(filepath.Join(out, "runs"), 0o755); err != nil {
 		return Outcome{}, err
 	}
-	if err := writeSpec(out, first); err != nil {
+	// Every file is synced at the end, together (final).
+	var final results.Batch
+	if err := writeSpec(out, first, &final); err != nil {
 		return Outcome{}, err
 	}
 	for _, d := range dirs {
 		if b, err := os.ReadFile(filepath.Join(d, "scenario.toml")); err == nil {
-			if err := writeUnlessSame(filepath.Join(out, "scenario.toml"), b); err != nil {
+			if err := writeUnlessSame(filepath.Join(out, "scenario.toml"), b, &final); err != nil {
 				return Outcome{}, err
 			}
 			break
@@ -519,13 +531,16 @@ func Merge(out string, workers int, dirs ...string) (Outcome, error) {
 			if err != nil {
 				return o, err
 			}
-			if err := results.WriteFileAtomic(dst, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
+			if err := writeUnsynced(dst, b, &final); err != nil {
 				return o, err
 			}
 			break
 		}
 	}
-	a, err := Aggregate(out, workers)
+	a, err := aggregate(out, workers, nil, &final)
+	if err = commit(&final, err); err != nil {
+		a = nil
+	}
 	if a != nil {
 		o.Complete, o.Files, o.Points, o.Metrics, o.Runs = true, a.Files, a.Points, a.Metrics, a.Runs
 	}
