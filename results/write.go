@@ -450,9 +450,12 @@ func (s *Summary) Sanitize() {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		x := s.Metrics[k]
-		fix("metrics."+k, &x)
-		s.Metrics[k] = x
+		// Written back only when fixed: a summary already sanitized is
+		// only read, so goroutines may share it.
+		if x := s.Metrics[k]; math.IsNaN(x) || math.IsInf(x, 0) {
+			fix("metrics."+k, &x)
+			s.Metrics[k] = x
+		}
 	}
 	if s.Overrides == nil {
 		s.Overrides = []string{}

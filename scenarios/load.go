@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -649,15 +650,29 @@ func parseDuration(v any) (Duration, error) {
 // String formats the duration as Go does ("1h30m0s").
 func (d Duration) String() string { return d.Duration().String() }
 
+// fieldByTag is the first field of struct type t whose toml tag names
+// key. The names of each type are indexed once (a sweep loads its
+// scenario once a grid point, and this lookup was a quarter of a load).
 func fieldByTag(t reflect.Type, key string) (reflect.StructField, bool) {
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if name := strings.Split(f.Tag.Get("toml"), ",")[0]; name == key && name != "-" {
-			return f, true
+	idx, ok := tagIndex.Load(t)
+	if !ok {
+		names := map[string]int{}
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("toml"), ",")
+			if _, seen := names[name]; !seen && name != "-" {
+				names[name] = i
+			}
 		}
+		idx, _ = tagIndex.LoadOrStore(t, names)
 	}
-	return reflect.StructField{}, false
+	i, ok := idx.(map[string]int)[key]
+	if !ok {
+		return reflect.StructField{}, false
+	}
+	return t.Field(i), true
 }
+
+var tagIndex sync.Map // reflect.Type → map[toml name]field index
 
 func tagNames(t reflect.Type) []string {
 	var names []string

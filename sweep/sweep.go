@@ -308,7 +308,6 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 			}
 			done++
 			out.Ran++
-			sums[r.i] = r.s
 			if opt.Progress != nil {
 				opt.Progress(done, len(todo))
 			}
@@ -333,23 +332,36 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 					fail(i, err)
 					continue
 				}
+				// Sanitized here, so that the writer (which sanitizes
+				// what it writes) and the aggregate only read it.
+				s.Sanitize()
+				sums[i] = s
 				finished <- result{i, s}
 			}
 		}()
 	}
 	wg.Wait()
 	close(finished)
-	<-written
 	if err := <-described; err != nil {
+		<-written
 		return out, err
 	}
-	if firstErr != nil {
-		return out, commit(&final, firstErr)
+	if failed.Load() || ctx.Err() != nil {
+		<-written
+		if firstErr != nil {
+			return out, commit(&final, firstErr)
+		}
+		return out, ctx.Err()
 	}
-	if err := ctx.Err(); err != nil {
-		return out, err
-	}
+	// The aggregate needs the summaries, not their files: it is computed
+	// while the writer finishes the last run files, and committed once
+	// they are all written.
 	a, err := aggregate(dir, workers, sums, &final)
+	<-written
+	if firstErr != nil {
+		final.Abort()
+		return out, firstErr
+	}
 	if err = commit(&final, err); err == nil && a != nil {
 		out.Complete, out.Files, out.Points, out.Metrics, out.Runs = true, a.Files, a.Points, a.Metrics, a.Runs
 	}
