@@ -254,12 +254,24 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 	// sums holds the summaries at hand (reused or run here), so that the
 	// aggregation need not read them back.
 	sums := make([]*results.Summary, len(runs))
+	// One listing of runs/ says which run files to read back (a new sweep
+	// has none, and need not try to open each).
+	present := map[string]bool{}
+	if entries, err := os.ReadDir(filepath.Join(dir, "runs")); err == nil {
+		for _, e := range entries {
+			present[e.Name()] = true
+		}
+	}
 	var todo []int
 	for i, r := range runs {
 		if opt.Shards > 1 && r.Index%opt.Shards != opt.Shard {
 			continue
 		}
 		out.Mine++
+		if !present[r.Name()] {
+			todo = append(todo, i)
+			continue
+		}
 		if s, err := readRun(filepath.Join(dir, "runs", r.Name())); err == nil && s.ScenarioSHA256 == hashes[r.Point] && s.Seed == r.Seed {
 			out.Skipped++
 			sums[i] = s
