@@ -304,7 +304,7 @@ func (b *Batch) Commit() error {
 	// every run file it copies).
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, syncAtOnce)
-	sync := func(i int, do func() error) {
+	start := func(i int, do func() error) {
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
@@ -312,10 +312,10 @@ func (b *Batch) Commit() error {
 		})
 	}
 	for i, p := range paths {
-		sync(i, b.pending[p].Sync)
+		start(i, b.pending[p].Sync)
 	}
 	for i, p := range b.synced {
-		sync(len(paths)+i, func() error { return syncPath(p) })
+		start(len(paths)+i, func() error { return syncPath(p) })
 	}
 	wg.Wait()
 	err := errors.Join(errs...)
