@@ -3,6 +3,7 @@ package results
 import (
 	"bytes"
 	"errors"
+	"image"
 	"io"
 	"math"
 	"os"
@@ -10,6 +11,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 func TestWriteCSV(t *testing.T) {
@@ -305,5 +309,37 @@ func TestWriteDirMemory(t *testing.T) {
 	}
 	if want := "| ratio | 2.00 | 10 | 0 | 1.250 | 2.00 | 1.50 | 5.0 | 0.500 | 0.0 | 0 | 0 | 0 | 0 | 0.000 | 10.0 |"; !strings.Contains(b.String(), want) {
 		t.Errorf("table %s lacks %s", b.String(), want)
+	}
+}
+
+// TestDrawPNGSamePixelsAsPlot: skipping the plot's own white background
+// fill (vgimg has painted the canvas white already) changes no pixel:
+// every chart kind is compared with gonum/plot's own path, a new vgimg
+// canvas of the same pixels and the plot drawn with its background.
+func TestDrawPNGSamePixelsAsPlot(t *testing.T) {
+	charts := []Chart{
+		&Lines{Title: "lines", X: []float64{1, 2, 3}, Series: []Series{{Label: "s", Values: []float64{1, 4, 9}}}},
+		&Bars{Title: "bars", Categories: []string{"a", "b"}, Series: []Series{{Label: "x", Values: []float64{3, 5}}}},
+		&Scatter{Title: "scatter", Points: []Point{{Label: "p", X: 1, Y: 2}, {Label: "q", X: 2, Y: 1}}},
+	}
+	for _, c := range charts {
+		r, err := DrawPNG(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := c.plot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.BackgroundColor == nil {
+			t.Fatal("the plot has no background to skip")
+		}
+		cv := vgimg.NewWith(vgimg.UseImage(image.NewRGBA(r.img.Rect)), vgimg.UseDPI(vgimg.DefaultDPI))
+		p.Draw(draw.New(cv))
+		want := cv.Image().(*image.RGBA)
+		if !want.Rect.Eq(r.img.Rect) || !bytes.Equal(want.Pix, r.img.Pix) {
+			t.Errorf("%T: DrawPNG's pixels differ from gonum/plot's", c)
+		}
+		rasters.put(r.img)
 	}
 }
