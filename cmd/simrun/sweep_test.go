@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/simrun/simrun/internal/dirtest"
 )
@@ -110,9 +111,8 @@ func BenchmarkSweepQuickstart(b *testing.B) {
 	for _, j := range []string{"1", "2"} {
 		b.Run("j"+j, func(b *testing.B) {
 			for b.Loop() {
-				dir := b.TempDir()
+				dir := benchDir(b)
 				var o, e strings.Builder
-				_ = o
 				code := realMain([]string{"sweep", "quickstart", "--sweep", "small_hosts=2,4,6,8", "--replications", "10", "-j", j, "--quiet", "-o", dir}, &o, &e)
 				if code != 0 {
 					b.Fatal(e.String())
@@ -120,6 +120,34 @@ func BenchmarkSweepQuickstart(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkSweepQuickstartPaired runs the same sweep with 1 and 2 workers
+// in turn in every iteration (which goes first alternates), so that both
+// see the same state of a shared machine, and reports the mean time of
+// each and their ratio (speedup, the time of -j 1 over that of -j 2):
+//
+//	go test -run '^$' -bench SweepQuickstartPaired -count 10 ./cmd/simrun/
+func BenchmarkSweepQuickstartPaired(b *testing.B) {
+	var took [2]time.Duration
+	n := 0
+	for b.Loop() {
+		for k := range 2 {
+			j := (n + k) % 2
+			dir := benchDir(b)
+			var o, e strings.Builder
+			start := time.Now()
+			code := realMain([]string{"sweep", "quickstart", "--sweep", "small_hosts=2,4,6,8", "--replications", "10", "-j", strconv.Itoa(j + 1), "--quiet", "-o", dir}, &o, &e)
+			took[j] += time.Since(start)
+			if code != 0 {
+				b.Fatal(e.String())
+			}
+		}
+		n++
+	}
+	b.ReportMetric(float64(took[0].Microseconds())/1e3/float64(n), "j1-ms")
+	b.ReportMetric(float64(took[1].Microseconds())/1e3/float64(n), "j2-ms")
+	b.ReportMetric(float64(took[0])/float64(took[1]), "speedup")
 }
 
 // BenchmarkSweepPlanetLab runs an 8-run sweep of the planetlab scenario
@@ -132,7 +160,7 @@ func BenchmarkSweepPlanetLab(b *testing.B) {
 		b.Run("j"+j, func(b *testing.B) {
 			for b.Loop() {
 				var o, e strings.Builder
-				code := realMain([]string{"sweep", "planetlab", "--sweep", "consolidation.selection=mmt,mc,rs,mu", "--replications", "2", "-j", j, "--quiet", "-o", b.TempDir()}, &o, &e)
+				code := realMain([]string{"sweep", "planetlab", "--sweep", "consolidation.selection=mmt,mc,rs,mu", "--replications", "2", "-j", j, "--quiet", "-o", benchDir(b)}, &o, &e)
 				if code != 0 {
 					b.Fatal(e.String())
 				}
