@@ -205,7 +205,7 @@ func writeFileAtomic(path string, sync bool, write func(w io.Writer) error) (err
 // writeTemp writes a temporary file beside path, flushed but not synced,
 // and returns it open; on error it is removed.
 func writeTemp(path string, write func(w io.Writer) error) (f *os.File, err error) {
-	f, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	f, err = createTemp(path)
 	if err != nil {
 		return nil, err
 	}
@@ -228,9 +228,6 @@ func writeTemp(path string, write func(w io.Writer) error) (f *os.File, err erro
 // place closes a temporary file and renames it over path.
 func place(f *os.File, path string) error {
 	err := f.Close()
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
 	if err == nil {
 		err = os.Rename(f.Name(), path)
 	}

@@ -211,13 +211,30 @@ type collected struct {
 	pts     []PointStats
 }
 
-// collect reads the grid and the runs of dir (have[i], when not nil, is
-// run i's summary at hand) and computes every point's statistics; nil
-// when a run is missing.
-func collect(dir string, have []*results.Summary) (*collected, error) {
-	sp, err := readSpec(dir)
-	if err != nil {
-		return nil, err
+// atHand is what Execute has in memory of a sweep it ran: the spec it
+// wrote to sweep.json and, by run index, the summaries and their metrics
+// (nil where it has not).
+type atHand struct {
+	spec *spec
+	sums []*results.Summary
+	vals []map[string]float64
+}
+
+// collect reads the grid and the runs of dir (those not at hand, when
+// have is not nil) and computes every point's statistics; nil when a run
+// is missing.
+func collect(dir string, have *atHand) (*collected, error) {
+	if have == nil {
+		have = &atHand{}
+	}
+	var sp spec
+	if have.spec != nil {
+		sp = *have.spec
+	} else {
+		var err error
+		if sp, err = readSpec(dir); err != nil {
+			return nil, err
+		}
 	}
 	g := &sp.Grid
 	runs := g.Runs()
@@ -226,10 +243,16 @@ func collect(dir string, have []*results.Summary) (*collected, error) {
 	names := map[string]bool{}
 	for i, r := range runs {
 		var s *results.Summary
-		if i < len(have) {
-			s = have[i]
+		var v map[string]float64
+		if i < len(have.sums) {
+			s = have.sums[i]
+		}
+		if i < len(have.vals) {
+			v = have.vals[i]
 		}
 		if s == nil {
+			v = nil
+			var err error
 			_, s, err = loadRunOf(filepath.Join(dir, "runs", r.Name()), r, sp.Hashes[r.Point])
 			if errors.Is(err, os.ErrNotExist) {
 				return nil, nil
@@ -239,7 +262,10 @@ func collect(dir string, have []*results.Summary) (*collected, error) {
 			}
 		}
 		sums[i] = s
-		vals[i] = Metrics(s)
+		if v == nil {
+			v = Metrics(s)
+		}
+		vals[i] = v
 		for k := range vals[i] {
 			names[k] = true
 		}
@@ -264,10 +290,9 @@ func collect(dir string, have []*results.Summary) (*collected, error) {
 	return &collected{sp, runs, sums, vals, metrics, pts}, nil
 }
 
-// aggregate is Aggregate with the summaries already at hand (have[i] of
-// run i, or nil to read its file), writing its files into b, which the
-// caller commits.
-func aggregate(dir string, workers int, have []*results.Summary, b *results.Batch) (*Aggregated, error) {
+// aggregate is Aggregate with what is at hand (nil: read everything from
+// dir), writing its files into b, which the caller commits.
+func aggregate(dir string, workers int, have *atHand, b *results.Batch) (*Aggregated, error) {
 	c, err := collect(dir, have)
 	if c == nil || err != nil {
 		return nil, err

@@ -232,7 +232,8 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 	if err := os.MkdirAll(filepath.Join(dir, "runs"), 0o755); err != nil {
 		return out, err
 	}
-	writeSpecFile, err := checkSpec(dir, spec{Grid: *g, Hashes: hashes})
+	sp := spec{Grid: *g, Hashes: hashes}
+	writeSpecFile, err := checkSpec(dir, sp)
 	if err != nil {
 		return out, err
 	}
@@ -244,16 +245,18 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 	// reads them as no sweep, writes them again.
 	var final results.Batch
 	described := make(chan error, 1)
-	go func() {
+	describe := func() {
 		err := writeSpecFile(&final)
 		if err == nil && len(pointSC) > 0 {
 			err = writeUnlessSame(filepath.Join(dir, "scenario.toml"), pointSC[0].Source, &final)
 		}
 		described <- err
-	}()
+	}
 	// sums holds the summaries at hand (reused or run here), so that the
-	// aggregation need not read them back.
+	// aggregation need not read them back, and vals the metrics of those
+	// run here, flattened by the workers.
 	sums := make([]*results.Summary, len(runs))
+	vals := make([]map[string]float64, len(runs))
 	// One listing of runs/ says which run files to read back (a new sweep
 	// has none, and need not try to open each).
 	present := map[string]bool{}
@@ -326,32 +329,36 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 		}
 	}()
 	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(workers, max(len(todo), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for !failed.Load() && ctx.Err() == nil {
-				k := int(next.Add(1) - 1)
-				if k >= len(todo) {
-					return
-				}
-				i := todo[k]
-				sc := *pointSC[runs[i].Point]
-				sc.Seed = runs[i].Seed
-				s, err := exec(ctx, &sc)
-				if err != nil {
-					fail(i, err)
-					continue
-				}
-				// Sanitized here, so that the writer (which sanitizes
-				// what it writes) and the aggregate only read it.
-				s.Sanitize()
-				sums[i] = s
-				finished <- result{i, s}
+	simulate := func() {
+		for !failed.Load() && ctx.Err() == nil {
+			k := int(next.Add(1) - 1)
+			if k >= len(todo) {
+				return
 			}
-		}()
+			i := todo[k]
+			sc := *pointSC[runs[i].Point]
+			sc.Seed = runs[i].Seed
+			s, err := exec(ctx, &sc)
+			if err != nil {
+				fail(i, err)
+				continue
+			}
+			// Sanitized here, so that the writer (which sanitizes
+			// what it writes) and the aggregate only read it.
+			s.Sanitize()
+			sums[i], vals[i] = s, Metrics(s)
+			finished <- result{i, s}
+		}
 	}
+	// This goroutine is one of the workers (see pool.run). The files that
+	// describe the sweep are written by a goroutine started after the
+	// other workers, so that an idle processor takes a worker first.
+	var wg sync.WaitGroup
+	for range min(workers, max(len(todo), 1)) - 1 {
+		wg.Go(simulate)
+	}
+	go describe()
+	simulate()
 	wg.Wait()
 	close(finished)
 	if err := <-described; err != nil {
@@ -368,7 +375,7 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 	// The aggregate needs the summaries, not their files: it is computed
 	// while the writer finishes the last run files, and committed once
 	// they are all written.
-	a, err := aggregate(dir, workers, sums, &final)
+	a, err := aggregate(dir, workers, &atHand{&sp, sums, vals}, &final)
 	<-written
 	if firstErr != nil {
 		final.Abort()
