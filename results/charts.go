@@ -420,9 +420,9 @@ func chartSize(c Chart) (vg.Length, vg.Length) {
 }
 
 // Raster is a chart drawn for its PNG and not yet encoded: drawing and
-// encoding are two steps (encoding takes about twice as long), so that a
-// set of charts can be drawn and encoded on several goroutines at once
-// with no goroutine left waiting on the last whole chart.
+// encoding are two steps (encoding takes about as long), so that a set of
+// charts can be drawn and encoded on several goroutines at once with no
+// goroutine left waiting on the last whole chart.
 type Raster struct{ img *image.RGBA }
 
 // DrawPNG draws a chart's pixels, as WriteChart draws its .png.
@@ -431,19 +431,51 @@ func DrawPNG(c Chart) (*Raster, error) {
 	if err != nil {
 		return nil, err
 	}
-	img := rasters.get(chartSize(c))
-	// vgimg paints the image white as one block copy; the plot would
-	// paint its white background over it again through the rasterizer,
-	// pixel by pixel (three quarters of a chart's drawing time): the same
-	// pixels, painted once.
+	w, h := chartSize(c)
+	return drawPlot(p, w, h), nil
+}
+
+// drawPlot draws p on w × h of pooled pixels at vgimg's resolution
+// (the canvas is the whole pixels: 605 for 16 cm, not 604.7).
+func drawPlot(p *plot.Plot, w, h vg.Length) *Raster {
+	img := rasters.get(w, h)
+	skipWhiteBackground(p)
+	cv := vgimg.NewWith(vgimg.UseImageWithContext(img, newContext(img)), vgimg.UseDPI(vgimg.DefaultDPI))
+	p.Draw(draw.New(cv))
+	return &Raster{img}
+}
+
+// skipWhiteBackground: vgimg paints its image white as one block copy;
+// the plot would paint its white background over it again through the
+// rasterizer, pixel by pixel (three quarters of a chart's drawing time).
+// The same pixels, painted once.
+func skipWhiteBackground(p *plot.Plot) {
 	if c := p.BackgroundColor; c != nil {
 		if r, g, b, a := c.RGBA(); r&g&b&a == 0xffff {
 			p.BackgroundColor = nil
 		}
 	}
-	cv := vgimg.NewWith(vgimg.UseImageWithContext(img, newContext(img)), vgimg.UseDPI(vgimg.DefaultDPI))
-	p.Draw(draw.New(cv))
-	return &Raster{img}, nil
+}
+
+// writePlot writes p, w × h, as PNG or SVG, after ext: the PNG has the
+// pixels gonum/plot's own writer gives (the canvas w × h exactly),
+// painted and encoded as a chart's PNG is.
+func writePlot(out io.Writer, p *plot.Plot, w, h vg.Length, ext string) error {
+	if ext == "png" {
+		skipWhiteBackground(p)
+		cv := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(vgimg.DefaultDPI))
+		p.Draw(draw.New(cv))
+		if img, ok := cv.Image().(*image.RGBA); ok {
+			return encodePNG(out, img)
+		}
+		return png.Encode(out, cv.Image())
+	}
+	wt, err := p.WriterTo(w, h, ext)
+	if err != nil {
+		return err
+	}
+	_, err = wt.WriteTo(out)
+	return err
 }
 
 // WritePNG encodes a drawn chart to path, into the batch; r's pixels go

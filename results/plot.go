@@ -9,10 +9,19 @@ import (
 	"gonum.org/v1/plot/vg"
 )
 
-// figure is one plot, rendered on demand as PNG or SVG.
+// figure is one plot, 16 × 9 cm, made and rendered on demand as PNG or
+// SVG.
 type figure struct {
-	name   string
-	render func(w io.Writer, ext string) error
+	name string
+	plot func() (*plot.Plot, error)
+}
+
+func (f figure) render(w io.Writer, ext string) error {
+	p, err := f.plot()
+	if err != nil {
+		return err
+	}
+	return writePlot(w, p, 16*vg.Centimeter, 9*vg.Centimeter, ext)
 }
 
 type series struct {
@@ -40,7 +49,7 @@ func figures(ds []DatacenterSample, title string) []figure {
 		unit, div = "hours", 3600
 	}
 	mk := func(name, what, ylabel string, ss ...series) figure {
-		return figure{name: name, render: func(w io.Writer, ext string) error {
+		return figure{name: name, plot: func() (*plot.Plot, error) {
 			p := plot.New()
 			p.Title.Text = title + what
 			p.X.Label.Text = "simulated time (" + unit + ")"
@@ -55,7 +64,7 @@ func figures(ds []DatacenterSample, title string) []figure {
 				}
 				l, err := plotter.NewLine(xys)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				l.Color = s.color
 				l.Width = vg.Points(1.5)
@@ -77,12 +86,7 @@ func figures(ds []DatacenterSample, title string) []figure {
 			}
 			p.Legend.Top = true
 			p.Legend.XOffs = -vg.Millimeter
-			wt, err := p.WriterTo(16*vg.Centimeter, 9*vg.Centimeter, ext)
-			if err != nil {
-				return err
-			}
-			_, err = wt.WriteTo(w)
-			return err
+			return p, nil
 		}}
 	}
 	pct := func(f func(d *DatacenterSample) float64) func(d *DatacenterSample) float64 {

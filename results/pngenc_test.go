@@ -11,6 +11,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"testing"
+
+	"gonum.org/v1/plot/vg"
 )
 
 // TestEncodePNG: what encodePNG writes decodes, with image/png, to the
@@ -176,4 +178,49 @@ func inflate(t *testing.T, z []byte) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestWritePlotSamePixelsAsPlot: a run's time-series figure written by
+// writePlot has the pixels gonum/plot's own PNG writer gives it (which
+// paints the background twice and encodes with image/png).
+func TestWritePlotSamePixelsAsPlot(t *testing.T) {
+	ds := []DatacenterSample{{TimeS: 0, Util: 0.2, PowerW: 300, ActiveHosts: 1, OnHosts: 2}, {TimeS: 3600, Util: 0.7, PowerW: 450, ActiveHosts: 3, OnHosts: 3},
+		{TimeS: 7200, Util: 0.5, PowerW: 400, ActiveHosts: 2, OnHosts: 3}, {TimeS: 10800, Util: 0.1, PowerW: 250, ActiveHosts: 1, OnHosts: 1}}
+	for _, f := range figures(ds, "test") {
+		var got bytes.Buffer
+		if err := f.render(&got, "png"); err != nil {
+			t.Fatal(err)
+		}
+		// The reference: the same figure through gonum/plot's writer.
+		p, err := f.plot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		wt, err := p.WriterTo(16*vg.Centimeter, 9*vg.Centimeter, "png")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		if _, err := wt.WriteTo(&want); err != nil {
+			t.Fatal(err)
+		}
+		a, err := png.Decode(bytes.NewReader(got.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := png.Decode(bytes.NewReader(want.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Bounds() != b.Bounds() {
+			t.Fatalf("%s: %v, want %v", f.name, a.Bounds(), b.Bounds())
+		}
+		for y := range a.Bounds().Dy() {
+			for x := range a.Bounds().Dx() {
+				if ca, cb := color.NRGBAModel.Convert(a.At(x, y)), color.NRGBAModel.Convert(b.At(x, y)); ca != cb {
+					t.Fatalf("%s: pixel (%d, %d) %v, want %v", f.name, x, y, ca, cb)
+				}
+			}
+		}
+	}
 }
