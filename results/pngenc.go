@@ -37,11 +37,10 @@ func encodePNG(w io.Writer, img *image.RGBA) error {
 }
 
 // pngEncoder holds what encoding one image needs, reused from one chart
-// to the next: the zlib compressor (about 1 MB of tables), the filtered
-// rows and the file.
+// to the next: the zlib compressor, a scanline and the file.
 type pngEncoder struct {
 	zw   *zlib.Writer
-	rows []byte
+	row  []byte
 	idat bytes.Buffer
 	out  bytes.Buffer
 }
@@ -55,18 +54,22 @@ func (e *pngEncoder) encode(img *image.RGBA) bool {
 	if w <= 0 || h <= 0 {
 		return false // image/png refuses it with its own error
 	}
-	// The scanlines: each is a filter-type byte (0, None) and the row's
-	// red, green and blue bytes.
-	line := 1 + 3*w
-	if cap(e.rows) < line*h {
-		e.rows = make([]byte, line*h)
+	e.idat.Reset()
+	if e.zw == nil {
+		e.zw, _ = zlib.NewWriterLevel(&e.idat, flate.BestSpeed) // a valid level: no error
+	} else {
+		e.zw.Reset(&e.idat)
 	}
-	rows := e.rows[:line*h]
+	// The scanlines, one at a time: a filter-type byte (0, None) and the
+	// row's red, green and blue bytes.
+	line := 1 + 3*w
+	if cap(e.row) < line {
+		e.row = make([]byte, line)
+	}
+	row := e.row[:line]
 	for y := range h {
 		src := img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y+y):][:4*w]
-		dst := rows[y*line : (y+1)*line]
-		dst[0] = 0
-		dst = dst[1:]
+		dst := row[1:]
 		var alpha byte = 0xff
 		for x := 0; x < len(src); x += 4 {
 			p := src[x : x+4 : x+4]
@@ -77,14 +80,8 @@ func (e *pngEncoder) encode(img *image.RGBA) bool {
 		if alpha != 0xff {
 			return false
 		}
+		e.zw.Write(row) // into a bytes.Buffer: no error
 	}
-	e.idat.Reset()
-	if e.zw == nil {
-		e.zw, _ = zlib.NewWriterLevel(&e.idat, flate.BestSpeed) // a valid level: no error
-	} else {
-		e.zw.Reset(&e.idat)
-	}
-	e.zw.Write(rows) // into a bytes.Buffer: no error
 	e.zw.Close()
 
 	e.out.Reset()
