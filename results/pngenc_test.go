@@ -224,3 +224,46 @@ func TestWritePlotSamePixelsAsPlot(t *testing.T) {
 		}
 	}
 }
+
+// FuzzEncodePNG: any image, opaque or not, of any small size and offset,
+// decodes to its own pixels (compared un-premultiplied, as image/png
+// stores translucent ones).
+func FuzzEncodePNG(f *testing.F) {
+	f.Add(uint8(3), uint8(2), int8(0), int8(0), []byte{255, 0, 0, 255, 0, 255, 0, 255})
+	f.Add(uint8(1), uint8(1), int8(-4), int8(9), []byte{10, 20, 30, 40})
+	f.Add(uint8(17), uint8(5), int8(2), int8(-1), []byte{})
+	f.Fuzz(func(t *testing.T, w, h uint8, x0, y0 int8, pix []byte) {
+		if w == 0 || h == 0 {
+			return
+		}
+		r := image.Rect(int(x0), int(y0), int(x0)+int(w%64+1), int(y0)+int(h%64+1))
+		img := image.NewRGBA(r)
+		for i := range img.Pix {
+			img.Pix[i] = 0xff
+		}
+		for i := 0; i+3 < len(pix) && i+3 < len(img.Pix); i += 4 {
+			a := pix[i+3]
+			// premultiplied: no channel above alpha
+			img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = min(pix[i], a), min(pix[i+1], a), min(pix[i+2], a), a
+		}
+		var b bytes.Buffer
+		if err := encodePNG(&b, img); err != nil {
+			t.Fatal(err)
+		}
+		got, err := png.Decode(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Bounds().Dx() != r.Dx() || got.Bounds().Dy() != r.Dy() {
+			t.Fatalf("decoded %v, want the size of %v", got.Bounds(), r)
+		}
+		for y := range r.Dy() {
+			for x := range r.Dx() {
+				want := color.NRGBAModel.Convert(img.RGBAAt(r.Min.X+x, r.Min.Y+y))
+				if g := color.NRGBAModel.Convert(got.At(got.Bounds().Min.X+x, got.Bounds().Min.Y+y)); g != want {
+					t.Fatalf("pixel (%d, %d): %v, want %v", x, y, g, want)
+				}
+			}
+		}
+	})
+}
