@@ -465,10 +465,9 @@ func writePlot(out io.Writer, p *plot.Plot, w, h vg.Length, ext string) error {
 		skipWhiteBackground(p)
 		cv := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(vgimg.DefaultDPI))
 		p.Draw(draw.New(cv))
-		if img, ok := cv.Image().(*image.RGBA); ok {
-			return encodePNG(out, img)
-		}
-		return png.Encode(out, cv.Image())
+		// vgimg draws through gg, whose context image is always an
+		// *image.RGBA.
+		return encodePNG(out, cv.Image().(*image.RGBA))
 	}
 	wt, err := p.WriterTo(w, h, ext)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -341,5 +342,28 @@ func TestDrawPNGSamePixelsAsPlot(t *testing.T) {
 			t.Errorf("%T: DrawPNG's pixels differ from gonum/plot's", c)
 		}
 		rasters.put(r.img)
+	}
+}
+
+// BenchmarkWriteRunFile writes a sweep run's summary (about 1 KB of JSON)
+// atomically, without a sync, as the sweep's writer does for every run,
+// into a directory of b.TempDir (TMPDIR=/dev/shm puts it in memory):
+//
+//	TMPDIR=/dev/shm go test -run '^$' -bench WriteRunFile ./results/
+func BenchmarkWriteRunFile(b *testing.B) {
+	s := &Summary{Scenario: "quickstart", ScenarioSHA256: strings.Repeat("d7", 32), Seed: 10451216379200822465,
+		Revision: "unknown", Overrides: []string{"small_hosts=2"}, Policy: "first-fit", SimulatedS: 86400, Events: 3385,
+		Hosts: 6, VMsRequested: 44, VMsPlaced: 38, VMsRejected: 6, EnergyKWh: 20.66291343072708,
+		RejectionReasons: map[string]int{"0/6 hosts fit: 6 short on cores": 6},
+		Metrics:          map[string]float64{"demanded_work_mi": 4280407464.5283365, "mean_power_w": 860.9547262802951},
+		Warnings:         []string{"6 of 44 VMs were rejected"}}
+	dir := b.TempDir()
+	i := 0
+	for b.Loop() {
+		i++
+		path := filepath.Join(dir, strconv.Itoa(i%50)+".json")
+		if err := WriteFileAtomicNoSync(path, func(w io.Writer) error { return WriteSummaryJSON(w, s) }); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

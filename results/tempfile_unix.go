@@ -22,9 +22,13 @@ func createTemp(path string) (*os.File, error) {
 	prefix := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
 	for range 10000 {
 		name := prefix + strconv.FormatUint(uint64(rand.Uint32()), 10)
-		fd, err := syscall.Open(name, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o644)
-		for errors.Is(err, syscall.EINTR) {
+		var fd int
+		var err error
+		for {
 			fd, err = syscall.Open(name, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o644)
+			if !errors.Is(err, syscall.EINTR) {
+				break
+			}
 		}
 		if errors.Is(err, syscall.EEXIST) {
 			continue
