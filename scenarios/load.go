@@ -157,8 +157,8 @@ func loadBytes(name string, data []byte, opts Options, isEmbedded bool) (*Scenar
 		return nil, &InputError{[]error{fmt.Errorf("%s:%d: arrays or inline tables nested more than %d deep", name, line, maxNesting)}}
 	}
 	l := &loader{file: name, lines: strings.Split(string(data), "\n")}
-	var doc map[string]any
-	if _, err := toml.Decode(string(data), &doc); err != nil {
+	doc, err := parseDoc(string(data))
+	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			return nil, &InputError{[]error{fmt.Errorf("%s:%d:%d: %s", name, pe.Position.Line, pe.Position.Col, pe.Message)}}
