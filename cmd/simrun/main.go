@@ -90,7 +90,9 @@ func main() {
 
 // realMain runs the CLI and returns its exit code.
 func realMain(args []string, stdout, stderr io.Writer) int {
+	stopGCTune := tuneGC()
 	err := dispatch(args, stdout, stderr)
+	stopGCTune()
 	if err == nil {
 		return 0
 	}
