@@ -71,3 +71,16 @@ func TestLoadWithSetsAfterCachedParse(t *testing.T) {
 		t.Errorf("quickstart loaded after loads with --set differs from its first load")
 	}
 }
+
+// BenchmarkLoadWithSet loads quickstart with a --set, as a sweep loads
+// each grid point (the text's parse comes from the cache):
+//
+//	go test -run '^$' -bench LoadWithSet ./scenarios/
+func BenchmarkLoadWithSet(b *testing.B) {
+	opts := Options{Sets: []string{"small_hosts=4"}, PowerModels: []string{"hp-ml110-g5"}}
+	for b.Loop() {
+		if _, err := LoadEmbedded("quickstart", opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
