@@ -4,6 +4,7 @@ package results
 
 import (
 	"errors"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -11,14 +12,23 @@ import (
 	"syscall"
 )
 
+// tempFile is a temporary file being written: an open file descriptor and
+// its name. It is the file's descriptor itself rather than an *os.File:
+// os.NewFile asks the descriptor's flags (fcntl) and attaches a cleanup,
+// os.CreateTemp also tries and undoes the runtime poller's registration
+// of a regular file (four system calls) and creates it 0600 (a chmod
+// before the rename), and os.Rename looks the target up (lstat) before it
+// renames. A sweep writes a file per run: here a file is open(2),
+// write(2), close(2) and rename(2).
+type tempFile struct {
+	fd   int
+	name string
+}
+
 // createTemp creates a new file beside path, named "." + its name +
 // ".tmp" + a random number, for writing, with mode 0644 less the umask
-// (the mode the file keeps once renamed). It opens the file with open(2)
-// itself: os.CreateTemp's file goes through the runtime poller's set-up
-// (a regular file's registration is tried and undone, four system calls)
-// and is created 0600, which needed a chmod before the rename; a sweep
-// writes a file per run.
-func createTemp(path string) (*os.File, error) {
+// (the mode the file keeps once renamed).
+func createTemp(path string) (*tempFile, error) {
 	prefix := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
 	for range 10000 {
 		name := prefix + strconv.FormatUint(uint64(rand.Uint32()), 10)
@@ -36,7 +46,71 @@ func createTemp(path string) (*os.File, error) {
 		if err != nil {
 			return nil, &os.PathError{Op: "open", Path: name, Err: err}
 		}
-		return os.NewFile(uintptr(fd), name), nil
+		return &tempFile{fd, name}, nil
 	}
 	return nil, &os.PathError{Op: "createtemp", Path: prefix + "*", Err: os.ErrExist}
+}
+
+// Name is the temporary file's path.
+func (f *tempFile) Name() string { return f.name }
+
+// Write writes all of b, or fails.
+func (f *tempFile) Write(b []byte) (int, error) {
+	done := 0
+	for done < len(b) {
+		n, err := syscall.Write(f.fd, b[done:])
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil {
+			return done, &os.PathError{Op: "write", Path: f.name, Err: err}
+		}
+		if n == 0 {
+			return done, &os.PathError{Op: "write", Path: f.name, Err: io.ErrShortWrite}
+		}
+		done += n
+	}
+	return done, nil
+}
+
+// Sync flushes the file's data and metadata to its device.
+func (f *tempFile) Sync() error {
+	for {
+		err := syscall.Fsync(f.fd)
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil {
+			return &os.PathError{Op: "fsync", Path: f.name, Err: err}
+		}
+		return nil
+	}
+}
+
+// Close closes the descriptor (once: Linux closes it even when close(2)
+// is interrupted, so it is not retried).
+func (f *tempFile) Close() error {
+	if f.fd < 0 {
+		return nil
+	}
+	err := syscall.Close(f.fd)
+	f.fd = -1
+	if err != nil && !errors.Is(err, syscall.EINTR) {
+		return &os.PathError{Op: "close", Path: f.name, Err: err}
+	}
+	return nil
+}
+
+// rename renames the temporary file over path.
+func (f *tempFile) rename(path string) error {
+	for {
+		err := syscall.Rename(f.name, path)
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil {
+			return &os.LinkError{Op: "rename", Old: f.name, New: path, Err: err}
+		}
+		return nil
+	}
 }

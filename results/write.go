@@ -204,7 +204,7 @@ func writeFileAtomic(path string, sync bool, write func(w io.Writer) error) (err
 
 // writeTemp writes a temporary file beside path, flushed but not synced,
 // and returns it open; on error it is removed.
-func writeTemp(path string, write func(w io.Writer) error) (f *os.File, err error) {
+func writeTemp(path string, write func(w io.Writer) error) (f *tempFile, err error) {
 	f, err = createTemp(path)
 	if err != nil {
 		return nil, err
@@ -226,10 +226,10 @@ func writeTemp(path string, write func(w io.Writer) error) (f *os.File, err erro
 }
 
 // place closes a temporary file and renames it over path.
-func place(f *os.File, path string) error {
+func place(f *tempFile, path string) error {
 	err := f.Close()
 	if err == nil {
-		err = os.Rename(f.Name(), path)
+		err = f.rename(path)
 	}
 	if err != nil {
 		os.Remove(f.Name())
@@ -238,7 +238,7 @@ func place(f *os.File, path string) error {
 }
 
 // discard closes and removes a temporary file.
-func discard(f *os.File) {
+func discard(f *tempFile) {
 	f.Close()
 	os.Remove(f.Name())
 }
@@ -254,7 +254,7 @@ func discard(f *os.File) {
 // called from several goroutines.
 type Batch struct {
 	mu      sync.Mutex
-	pending map[string]*os.File
+	pending map[string]*tempFile
 	synced  []string
 }
 
@@ -268,7 +268,7 @@ func (b *Batch) Write(path string, write func(w io.Writer) error) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.pending == nil {
-		b.pending = map[string]*os.File{}
+		b.pending = map[string]*tempFile{}
 	}
 	if old := b.pending[path]; old != nil {
 		discard(old)
