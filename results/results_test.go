@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -365,5 +366,40 @@ func BenchmarkWriteRunFile(b *testing.B) {
 		if err := WriteFileAtomicNoSync(path, func(w io.Writer) error { return WriteSummaryJSON(w, s) }); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Sanitize replaces each NaN or infinity by 0 with a warning naming it
+// (fields in declaration order, then metrics by key), makes nil maps and
+// slices empty, and leaves a clean summary as it is.
+func TestSanitize(t *testing.T) {
+	s := &Summary{EnergyKWh: math.NaN(), SimulatedS: 5, PeakPowerW: math.Inf(1),
+		Metrics: map[string]float64{"b": math.Inf(-1), "a": math.NaN(), "c": 1.5}}
+	s.Sanitize()
+	want := []string{
+		"energy_kwh was NaN (not a number); written as 0",
+		"peak_power_w was +Inf (not a number); written as 0",
+		"metrics.a was NaN (not a number); written as 0",
+		"metrics.b was -Inf (not a number); written as 0",
+	}
+	if !slices.Equal(s.Warnings, want) {
+		t.Errorf("warnings %q, want %q", s.Warnings, want)
+	}
+	if s.EnergyKWh != 0 || s.PeakPowerW != 0 || s.SimulatedS != 5 || s.Metrics["a"] != 0 || s.Metrics["b"] != 0 || s.Metrics["c"] != 1.5 {
+		t.Errorf("values after Sanitize: %+v", s)
+	}
+	if s.Overrides == nil || s.RejectionReasons == nil {
+		t.Error("nil slice or map left")
+	}
+	before := *s
+	before.Warnings = slices.Clone(s.Warnings)
+	s.Sanitize()
+	if !reflect.DeepEqual(*s, before) {
+		t.Errorf("a second Sanitize changed the summary: %+v", s)
+	}
+	var empty Summary
+	empty.Sanitize()
+	if empty.Metrics == nil || empty.Warnings == nil || len(empty.Warnings) != 0 {
+		t.Errorf("empty summary after Sanitize: %+v", empty)
 	}
 }

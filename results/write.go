@@ -430,29 +430,34 @@ func appendCSVString(buf []byte, s string) []byte {
 // become empty ones (written as {} and [] rather than null).
 func (s *Summary) Sanitize() {
 	fix := func(name string, p *float64) {
-		if math.IsNaN(*p) || math.IsInf(*p, 0) {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("%s was %v (not a number); written as 0", name, *p))
-			*p = 0
-		}
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%s was %v (not a number); written as 0", name, *p))
+		*p = 0
 	}
+	bad := func(x float64) bool { return math.IsNaN(x) || math.IsInf(x, 0) }
 	v := reflect.ValueOf(s).Elem()
-	for i := range v.NumField() {
-		if f := v.Field(i); f.Kind() == reflect.Float64 {
-			fix(strings.Split(v.Type().Field(i).Tag.Get("json"), ",")[0], f.Addr().Interface().(*float64))
+	for _, f := range summaryFloats() {
+		if p := v.Field(f.index).Addr().Interface().(*float64); bad(*p) {
+			fix(f.name, p)
 		}
 	}
-	keys := make([]string, 0, len(s.Metrics))
-	for k := range s.Metrics {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		// Written back only when fixed: a summary already sanitized is
-		// only read, so goroutines may share it.
-		if x := s.Metrics[k]; math.IsNaN(x) || math.IsInf(x, 0) {
-			fix("metrics."+k, &x)
-			s.Metrics[k] = x
+	// The metrics in key order, looked at only when one is bad: a summary
+	// already sanitized is only read, so goroutines may share it.
+	for _, x := range s.Metrics {
+		if !bad(x) {
+			continue
 		}
+		keys := make([]string, 0, len(s.Metrics))
+		for k := range s.Metrics {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if x := s.Metrics[k]; bad(x) {
+				fix("metrics."+k, &x)
+				s.Metrics[k] = x
+			}
+		}
+		break
 	}
 	if s.Overrides == nil {
 		s.Overrides = []string{}
@@ -467,6 +472,25 @@ func (s *Summary) Sanitize() {
 		s.Warnings = []string{}
 	}
 }
+
+type floatField struct {
+	index int
+	name  string
+}
+
+// summaryFloats are the float fields of Summary: their indexes and JSON
+// names.
+var summaryFloats = sync.OnceValue(func() []floatField {
+	var out []floatField
+	t := reflect.TypeFor[Summary]()
+	for i := range t.NumField() {
+		if f := t.Field(i); f.Type.Kind() == reflect.Float64 {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			out = append(out, floatField{i, name})
+		}
+	}
+	return out
+})
 
 // WriteSummaryJSON writes s as indented JSON (fields in declaration order,
 // map keys sorted) with a trailing newline.
