@@ -171,6 +171,7 @@ func loadBytes(name string, data []byte, opts Options, isEmbedded bool) (*Scenar
 	sc := &Scenario{}
 	l.decode(doc, reflect.ValueOf(sc).Elem(), "")
 	sc.Source, sc.File, sc.overrides, sc.embedded = data, name, overrides, isEmbedded
+	sc.memo = &memo{}
 	sc.dir = filepath.Dir(name)
 	h := sha256.New()
 	h.Write(data)

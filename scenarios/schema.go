@@ -77,6 +77,7 @@ type Scenario struct {
 	overrides []string
 	dir       string // base directory for relative paths
 	embedded  bool   // relative paths resolve inside the binary
+	memo      *memo  // shared by copies: see Memo
 }
 
 // HostGroup is Count identical hosts.

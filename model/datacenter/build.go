@@ -3,7 +3,6 @@ package datacenter
 import (
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 
@@ -312,7 +311,6 @@ func (m *Model) build() error {
 	m.clTail = make([]int32, nVMs)
 	m.vmGroup = make([]int32, nVMs)
 	id := 0
-	traces := map[string]*trace.Set{}
 	for gi, g := range sc.VMGroups {
 		gr := &m.groups[gi]
 		gr.spec = vm.Spec{
@@ -346,7 +344,7 @@ func (m *Model) build() error {
 			gr.bookRAM = max(gr.bookRAM, gr.spec.RAMMiB*(1+f.memFraction))
 			gr.demandFactor = max(gr.demandFactor, f.slowdown+f.hostFactor)
 		}
-		if err := m.setupUtilization(gi, gr, traces); err != nil {
+		if err := m.setupUtilization(gi, gr); err != nil {
 			return err
 		}
 		times, lifetimes := work[gi].times, work[gi].lifetimes
@@ -421,10 +419,11 @@ func (m *Model) build() error {
 
 func (m *Model) groupOf(id int) int { return int(m.vmGroup[id]) }
 
-// setupUtilization prepares the utilization model of a VM group. Trace
-// sets read for earlier groups are in traces, keyed by model and file (the
-// PlanetLab scenario's four groups replay one day): each is read once.
-func (m *Model) setupUtilization(gi int, gr *group, traces map[string]*trace.Set) error {
+// setupUtilization prepares the utilization model of a VM group. Traces
+// are read once for a loaded scenario and the copies of it a sweep's runs
+// use (Scenario.Memo), keyed by model and file (the PlanetLab scenario's
+// four groups replay one day); they are shared and only read.
+func (m *Model) setupUtilization(gi int, gr *group) error {
 	u := gr.util
 	switch u.Model {
 	case "constant":
@@ -443,43 +442,43 @@ func (m *Model) setupUtilization(gi int, gr *group, traces map[string]*trace.Set
 				PeakAt: u.PeakAt.Time, Interval: u.Interval.Time, Start: start}
 		}
 	case "trace":
-		f, err := m.sc.Open(u.Trace)
+		v, err := m.sc.Memo("trace\x00"+u.Trace, func() (any, error) {
+			f, err := m.sc.Open(u.Trace)
+			if err != nil {
+				return nil, err
+			}
+			defer f.Close()
+			return vm.ParseTrace(f, u.Trace)
+		})
 		if err != nil {
 			return fmt.Errorf("%s: vm_group[%d].utilization.trace: %w", m.sc.File, gi, err)
 		}
-		vals, err := vm.ParseTrace(f, u.Trace)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: vm_group[%d].utilization.trace: %w", m.sc.File, gi, err)
-		}
+		vals := v.([]float64)
 		gr.trace = vals
 		gr.demand0 = vals[0]
 		gr.startFrac = func(*vm.VM, sim.Time) vm.Utilization { return vm.Trace{Values: vals, Interval: u.Interval.Time} }
 	case "planetlab", "csv":
-		var set *trace.Set
-		var err error
 		key := "trace"
 		cacheKey := fmt.Sprintf("csv\x00%s\x00%d", u.Trace, u.Interval.Time)
 		if u.Model == "planetlab" {
 			key, cacheKey = "trace_dir", "planetlab\x00"+u.TraceDir
 		}
-		set = traces[cacheKey]
-		if set == nil {
+		v, err := m.sc.Memo(cacheKey, func() (any, error) {
 			if u.Model == "planetlab" {
 				fsys, p := m.sc.Locate(u.TraceDir)
-				set, err = trace.ReadPlanetLab(fsys, p)
-			} else {
-				var f io.ReadCloser
-				if f, err = m.sc.Open(u.Trace); err == nil {
-					set, err = trace.ReadCSV(f, u.Trace, u.Interval.Time)
-					f.Close()
-				}
+				return trace.ReadPlanetLab(fsys, p)
 			}
+			f, err := m.sc.Open(u.Trace)
 			if err != nil {
-				return fmt.Errorf("%s: vm_group[%d].utilization.%s: %w", m.sc.File, gi, key, err)
+				return nil, err
 			}
-			traces[cacheKey] = set
+			defer f.Close()
+			return trace.ReadCSV(f, u.Trace, u.Interval.Time)
+		})
+		if err != nil {
+			return fmt.Errorf("%s: vm_group[%d].utilization.%s: %w", m.sc.File, gi, key, err)
 		}
+		set := v.(*trace.Set)
 		if n := u.TraceOffset + gr.n; n > set.Len() {
 			return fmt.Errorf("%s: vm_group[%d].count: %d VMs from trace_offset %d need %d traces, but %s has %d",
 				m.sc.File, gi, gr.n, u.TraceOffset, n, map[bool]string{true: u.TraceDir, false: u.Trace}[u.Model == "planetlab"], set.Len())
