@@ -208,84 +208,82 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 	}
 	runs := g.Runs()
 	out := Outcome{Total: len(runs)}
-	// Load every point's scenario first: bad input stops the sweep before
-	// anything runs. Replications differ only by their seed, so each run
-	// gets a copy of its point's scenario, made when it starts, rather
-	// than a load of its own.
-	pointSC := make([]*scenarios.Scenario, g.Points())
-	loadErrs := make([]error, g.Points())
-	parallel(g.Points(), max(opt.Workers, 1), func(p int) {
+	workers := max(opt.Workers, 1)
+	// Every point's scenario is loaded before anything is written: bad
+	// input stops the sweep with nothing written. Replications differ only
+	// by their seed, so each run gets a copy of its point's scenario, made
+	// when it starts, rather than a load of its own.
+	points := g.Points()
+	pointSC := make([]*scenarios.Scenario, points)
+	loadErrs := make([]error, points)
+	loadPoint := func(p int) {
 		pointSC[p], loadErrs[p] = load(g.RunSets(Run{Point: p, Values: g.PointValues(p)}), ReplicationSeed(g.MasterSeed, 0))
-	})
-	var errs []error
-	hashes := make([]string, g.Points())
-	for p, err := range loadErrs {
-		if err != nil {
-			errs = append(errs, fmt.Errorf("grid point %s: %w", describePoint(g, g.PointValues(p)), err))
-			continue
-		}
-		hashes[p] = pointSC[p].SHA256
 	}
-	if len(errs) > 0 {
-		return out, &scenarios.InputError{Problems: errs}
+	// A new sweep (no sweep.json, no runs/) has every run of its shard to
+	// do, and need not know the points' scenario hashes to choose them: its
+	// loads go first in the workers' queue, and a run starts as soon as its
+	// point is loaded, while the other points load. A sweep that resumes
+	// loads every point first, to tell which run files it can reuse.
+	_, specErr := os.Lstat(filepath.Join(dir, "sweep.json"))
+	_, runsErr := os.Lstat(filepath.Join(dir, "runs"))
+	fresh := errors.Is(specErr, os.ErrNotExist) && errors.Is(runsErr, os.ErrNotExist)
+	if !fresh {
+		parallel(points, workers, loadPoint)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "runs"), 0o755); err != nil {
-		return out, err
-	}
-	sp := spec{Grid: *g, Hashes: hashes}
-	writeSpecFile, err := checkSpec(dir, sp)
-	if err != nil {
-		return out, err
-	}
-	// sweep.json and scenario.toml are written while the runs go: a run's
-	// file is valid on its own (its scenario hash and seed say which run
-	// it is), so a sweep stopped before them loses nothing. They are synced
-	// at the end, with the aggregate files (final): a machine crash before
-	// that may leave them empty, and the next run of the sweep, which
-	// reads them as no sweep, writes them again.
-	var final results.Batch
-	described := make(chan error, 1)
-	describe := func() {
-		err := writeSpecFile(&final)
-		if err == nil && len(pointSC) > 0 {
-			err = writeUnlessSame(filepath.Join(dir, "scenario.toml"), pointSC[0].Source, &final)
-		}
-		described <- err
-	}
+	sp := spec{Grid: *g, Hashes: make([]string, points)}
 	// sums holds the summaries at hand (reused or run here), so that the
 	// aggregation need not read them back, and vals the metrics of those
 	// run here, flattened by the workers.
 	sums := make([]*results.Summary, len(runs))
 	vals := make([]map[string]float64, len(runs))
-	// One listing of runs/ says which run files to read back (a new sweep
-	// has none, and need not try to open each).
-	present := map[string]bool{}
-	if entries, err := os.ReadDir(filepath.Join(dir, "runs")); err == nil {
-		for _, e := range entries {
-			present[e.Name()] = true
+
+	// prepare checks the loads and readies the directory: once every point
+	// is loaded (a worker calls it after the last load of a new sweep).
+	// sweep.json and scenario.toml are then written while the runs go: a
+	// run's file is valid on its own (its scenario hash and seed say which
+	// run it is), so a sweep stopped before them loses nothing. They are
+	// synced at the end, with the aggregate files (final): a machine crash
+	// before that may leave them empty, and the next run of the sweep,
+	// which reads them as no sweep, writes them again.
+	var final results.Batch
+	described := make(chan error, 1)
+	prepared := make(chan struct{}) // closed when prepare has run
+	var prepErr error
+	prepare := func() error {
+		var errs []error
+		for p, err := range loadErrs {
+			if err != nil {
+				errs = append(errs, fmt.Errorf("grid point %s: %w", describePoint(g, g.PointValues(p)), err))
+				continue
+			}
+			sp.Hashes[p] = pointSC[p].SHA256
 		}
+		if len(errs) > 0 {
+			return &scenarios.InputError{Problems: errs}
+		}
+		if err := os.MkdirAll(filepath.Join(dir, "runs"), 0o755); err != nil {
+			return err
+		}
+		writeSpecFile, err := checkSpec(dir, sp)
+		if err != nil {
+			return err
+		}
+		go func() {
+			err := writeSpecFile(&final)
+			if err == nil && len(pointSC) > 0 {
+				err = writeUnlessSame(filepath.Join(dir, "scenario.toml"), pointSC[0].Source, &final)
+			}
+			described <- err
+		}()
+		return nil
 	}
-	var todo []int
-	for i, r := range runs {
-		if opt.Shards > 1 && r.Index%opt.Shards != opt.Shard {
-			continue
-		}
-		out.Mine++
-		if !present[r.Name()] {
-			todo = append(todo, i)
-			continue
-		}
-		if s, err := readRun(filepath.Join(dir, "runs", r.Name())); err == nil && s.ScenarioSHA256 == hashes[r.Point] && s.Seed == r.Seed {
-			out.Skipped++
-			sums[i] = s
-			continue
-		}
-		todo = append(todo, i)
-	}
-	workers := max(opt.Workers, 1)
 	var mu sync.Mutex
 	var firstErr error
 	var failed atomic.Bool
+	// waitStopped is closed when a run fails: a worker waiting for a load
+	// that no worker will now take gives up.
+	waitStopped := make(chan struct{})
+	stopWaiting := sync.OnceFunc(func() { close(waitStopped) })
 	fail := func(i int, err error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -293,14 +291,81 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 			firstErr = fmt.Errorf("run %d (point %s, seed %d): %w", runs[i].Index, describePoint(g, runs[i].Values), runs[i].Seed, err)
 		}
 		failed.Store(true)
+		stopWaiting()
 	}
-	// The workers simulate; one goroutine writes their results, so that
-	// the file system's latency (creating files in one directory does not
-	// go faster in parallel) overlaps the simulations instead of stalling
-	// a worker. A run is done when its file is written. The workers take
-	// the runs in order from a shared counter, and never wait for the
-	// writer (finished holds every result), so that on a small run they
-	// are not held by goroutine handoffs.
+	// A new sweep's workers load its points (see task).
+	nLoads := 0
+	if fresh {
+		nLoads = points
+	}
+	loaded := make([]chan struct{}, nLoads)
+	for p := range loaded {
+		loaded[p] = make(chan struct{})
+	}
+	var loadsLeft atomic.Int64
+	loadsLeft.Store(int64(nLoads))
+	// The runs of a new sweep may start before its last point is loaded:
+	// if a load fails, runCtx stops them, and nothing is written.
+	runCtx, stopRuns := context.WithCancel(ctx)
+	defer stopRuns()
+	settle := sync.OnceFunc(func() {
+		if loadsLeft.Load() > 0 {
+			// Stopped (cancelled, or a run failed) before every point was
+			// loaded: nothing is written.
+			prepErr = errUnprepared
+		} else {
+			prepErr = prepare()
+		}
+		if prepErr != nil {
+			failed.Store(true)
+			stopRuns()
+		}
+		close(prepared)
+	})
+	var todo []int
+	if fresh {
+		for i, r := range runs {
+			if opt.Shards <= 1 || r.Index%opt.Shards == opt.Shard {
+				todo = append(todo, i)
+			}
+		}
+		out.Mine = len(todo)
+	} else {
+		if settle(); prepErr != nil {
+			return out, prepErr
+		}
+		// One listing of runs/ says which run files to read back.
+		present := map[string]bool{}
+		if entries, err := os.ReadDir(filepath.Join(dir, "runs")); err == nil {
+			for _, e := range entries {
+				present[e.Name()] = true
+			}
+		}
+		for i, r := range runs {
+			if opt.Shards > 1 && r.Index%opt.Shards != opt.Shard {
+				continue
+			}
+			out.Mine++
+			if !present[r.Name()] {
+				todo = append(todo, i)
+				continue
+			}
+			if s, err := readRun(filepath.Join(dir, "runs", r.Name())); err == nil && s.ScenarioSHA256 == sp.Hashes[r.Point] && s.Seed == r.Seed {
+				out.Skipped++
+				sums[i] = s
+				continue
+			}
+			todo = append(todo, i)
+		}
+	}
+	// The workers simulate; one goroutine writes their results, once the
+	// directory is prepared, so that the file system's latency (creating
+	// files in one directory does not go faster in parallel) overlaps the
+	// simulations instead of stalling a worker. A run is done when its
+	// file is written. The workers take the tasks in order from a shared
+	// counter, and never wait for the writer (finished holds every
+	// result), so that on a small run they are not held by goroutine
+	// handoffs.
 	type result struct {
 		i int
 		s *results.Summary
@@ -309,6 +374,10 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
+		<-prepared
+		if prepErr != nil {
+			return
+		}
 		done := 0
 		for r := range finished {
 			// Without fsync: a run file is whole or absent to any reader;
@@ -328,17 +397,62 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 			}
 		}
 	}()
+	// The queue of a new sweep: the first point's load, the first runs
+	// (one fewer than the workers), the other points' loads, the other
+	// runs; so that the runs start as soon as there is a scenario, and
+	// every load is over before most runs start. loaded[p] is closed when
+	// point p is loaded; the worker that does the last load prepares.
+	early := 0
+	if fresh {
+		early = min(workers-1, len(todo))
+	}
+	// task says what the k-th task of the queue is: a load (of point idx)
+	// or a run (todo[idx]).
+	task := func(k int) (isLoad bool, idx int) {
+		switch {
+		case nLoads == 0:
+			return false, k
+		case k == 0:
+			return true, 0
+		case k <= early:
+			return false, k - 1
+		case k < nLoads+early:
+			return true, k - early
+		}
+		return false, k - nLoads
+	}
 	var next atomic.Int64
-	simulate := func() {
+	work := func() {
 		for !failed.Load() && ctx.Err() == nil {
-			k := int(next.Add(1) - 1)
+			isLoad, k := task(int(next.Add(1) - 1))
+			if isLoad {
+				loadPoint(k)
+				close(loaded[k])
+				if loadsLeft.Add(-1) == 0 {
+					settle()
+				}
+				continue
+			}
 			if k >= len(todo) {
 				return
 			}
 			i := todo[k]
-			sc := *pointSC[runs[i].Point]
+			p := runs[i].Point
+			if fresh {
+				select {
+				case <-loaded[p]:
+				case <-runCtx.Done():
+					continue
+				case <-waitStopped:
+					continue
+				}
+				if loadErrs[p] != nil {
+					continue // prepare reports it
+				}
+			}
+			sc := *pointSC[p]
 			sc.Seed = runs[i].Seed
-			s, err := exec(ctx, &sc)
+			s, err := exec(runCtx, &sc)
 			if err != nil {
 				fail(i, err)
 				continue
@@ -350,17 +464,25 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 			finished <- result{i, s}
 		}
 	}
-	// This goroutine is one of the workers (see pool.run). The files that
-	// describe the sweep are written by a goroutine started after the
-	// other workers, so that an idle processor takes a worker first.
+	// This goroutine is one of the workers (see pool.run).
 	var wg sync.WaitGroup
-	for range min(workers, max(len(todo), 1)) - 1 {
-		wg.Go(simulate)
+	for range min(workers, max(nLoads+len(todo), 1)) - 1 {
+		wg.Go(work)
 	}
-	go describe()
-	simulate()
+	work()
 	wg.Wait()
 	close(finished)
+	settle() // when stopped before the last load
+	if prepErr != nil {
+		<-written
+		if prepErr == errUnprepared {
+			if firstErr != nil {
+				return out, firstErr
+			}
+			return out, ctx.Err()
+		}
+		return out, prepErr
+	}
 	if err := <-described; err != nil {
 		<-written
 		return out, err
@@ -386,6 +508,9 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 	}
 	return out, err
 }
+
+// errUnprepared: a new sweep stopped before its points were all loaded.
+var errUnprepared = errors.New("sweep: stopped before every grid point was loaded")
 
 func describePoint(g *Grid, vals []string) string {
 	if len(g.Axes) == 0 {

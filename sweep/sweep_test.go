@@ -10,9 +10,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/stat/distuv"
 
@@ -271,6 +273,35 @@ func TestSweepBadInput(t *testing.T) {
 	if err == nil || ran || !strings.Contains(err.Error(), "no such key") {
 		t.Errorf("err %v, ran %v", err, ran)
 	}
+	// One bad point of four, in a new directory: the runs of the others
+	// that started while it loaded are stopped, and nothing is written.
+	for _, workers := range []int{1, 2, 4} {
+		fresh := filepath.Join(t.TempDir(), "out")
+		var started atomic.Int32
+		stopped := func(ctx context.Context, sc *scenarios.Scenario) (*results.Summary, error) {
+			started.Add(1)
+			<-ctx.Done() // a long run, stopped only by the failed load
+			return nil, ctx.Err()
+		}
+		g3 := grid(4, 3) // x = 1..4, x=4 bad
+		load := func(sets []string, seed uint64) (*scenarios.Scenario, error) {
+			if slices.Contains(sets, "x=4") {
+				return fakeLoad(append(sets, "bad=1"), seed)
+			}
+			return fakeLoad(sets, seed)
+		}
+		_, err := Execute(context.Background(), fresh, g3, load, stopped, Options{Workers: workers})
+		if err == nil || !strings.Contains(err.Error(), "grid point x=4: --set bad: no such key") {
+			t.Errorf("-j %d: err %v", workers, err)
+		}
+		if n := int(started.Load()); n > workers-1 {
+			t.Errorf("-j %d: %d runs started before the bad point's load failed", workers, n)
+		}
+		if _, err := os.Stat(fresh); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("-j %d: the output directory was made (%v)", workers, err)
+		}
+	}
+
 	g = grid(2, 2)
 	if _, err := Execute(context.Background(), dir, g, fakeLoad, normalExec, Options{}); err != nil {
 		t.Fatal(err)
@@ -449,6 +480,52 @@ func TestPlotOfAnUnknownMetric(t *testing.T) {
 		g.Plots, g.Scatter = []string{"draw"}, nil
 		if o, err := Execute(context.Background(), dir, g, fakeLoad, normalExec, Options{}); err != nil || o.Ran != 0 || !o.Complete {
 			t.Errorf("again: %+v %v", o, err)
+		}
+	}
+}
+
+// A new sweep's runs start while its points load (see Execute). A run
+// that fails, or a cancel, before the last load still ends the sweep,
+// with the run's error or the context's, whatever the workers are
+// waiting for.
+func TestSweepStopsWhileLoading(t *testing.T) {
+	boom := errors.New("boom")
+	for _, workers := range []int{1, 2, 4, 8} {
+		for _, reps := range []int{1, 3} {
+			// The first run fails while the second point loads: with one
+			// replication, workers wait for the third point's load, which
+			// no worker takes once a run has failed.
+			slowLoad := func(sets []string, seed uint64) (*scenarios.Scenario, error) {
+				if slices.Contains(sets, "x=2") {
+					time.Sleep(50 * time.Millisecond)
+				}
+				return fakeLoad(sets, seed)
+			}
+			failing := func(ctx context.Context, sc *scenarios.Scenario) (*results.Summary, error) {
+				time.Sleep(10 * time.Millisecond)
+				return nil, boom
+			}
+			dir := filepath.Join(t.TempDir(), "out")
+			o, err := Execute(context.Background(), dir, grid(4, reps), slowLoad, failing, Options{Workers: workers})
+			if !errors.Is(err, boom) || o.Complete || o.Ran != 0 {
+				t.Errorf("-j %d, %d replications, failing runs: %+v, %v", workers, reps, o, err)
+			}
+			// Cancelled during the first load.
+			ctx, cancel := context.WithCancel(context.Background())
+			cancelling := func(sets []string, seed uint64) (*scenarios.Scenario, error) {
+				cancel()
+				return fakeLoad(sets, seed)
+			}
+			dir = filepath.Join(t.TempDir(), "out")
+			o, err = Execute(ctx, dir, grid(4, reps), cancelling, normalExec, Options{Workers: workers})
+			if !errors.Is(err, context.Canceled) || o.Complete {
+				t.Errorf("-j %d, %d replications, cancelled: %+v, %v", workers, reps, o, err)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "runs")); err == nil {
+				if es, _ := os.ReadDir(filepath.Join(dir, "runs")); len(es) > 0 {
+					t.Errorf("-j %d: a sweep cancelled while loading wrote %d run files", workers, len(es))
+				}
+			}
 		}
 	}
 }
