@@ -11,6 +11,9 @@
 //
 // Exit codes: 0 success, 1 the run failed (or a plan found no value in its
 // range), 2 bad input.
+//
+// While a command runs, simrun sets the garbage collector's target from the
+// live heap (gctune.go) unless GOGC is set in the environment.
 package main
 
 import (
