@@ -496,10 +496,15 @@ var summaryFloats = sync.OnceValue(func() []floatField {
 // map keys sorted) with a trailing newline.
 func WriteSummaryJSON(w io.Writer, s *Summary) error {
 	s.Sanitize()
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(s)
+	buf := summaryBufs.Get().(*[]byte)
+	*buf = appendSummaryJSON((*buf)[:0], s)
+	_, err := w.Write(*buf)
+	summaryBufs.Put(buf)
+	return err
 }
+
+// summaryBufs are the buffers summaries are encoded into.
+var summaryBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // ReadSummaryJSON reads a summary written by WriteSummaryJSON.
 func ReadSummaryJSON(r io.Reader) (*Summary, error) {
