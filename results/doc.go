@@ -105,6 +105,10 @@
 //
 // Floats are written in their shortest exact form (strconv 'g', −1), and no
 // file contains a wall-clock time, so identical runs give identical bytes.
+// summary.json is the bytes encoding/json's Encoder writes with a two-space
+// indent, produced by an encoder of this package (appendSummaryJSON, held
+// to encoding/json by a test and a fuzz target) that indents as it goes
+// instead of in a second pass: a sweep writes one summary per run.
 //
 // Charts are drawn by gonum/plot at 96 dpi (16 × 12 cm: 605 × 454 pixels;
 // wider for bar charts of many categories) and saved as SVG and as PNG. A
