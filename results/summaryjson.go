@@ -18,60 +18,34 @@ import (
 // encoding/json's output, a new field of Summary included.
 func appendSummaryJSON(b []byte, s *Summary) []byte {
 	b = append(b, "{\n"...)
+	// Each appends a top-level key, its value, and the comma every field
+	// but the last (warnings) has.
 	str := func(name, v string) {
-		b = appendKey(b, name)
-		b = appendJSONString(b, v)
-		b = append(b, ",\n"...)
+		b = append(appendJSONString(appendKey(b, name), v), ",\n"...)
 	}
 	num := func(name string, v float64) {
-		b = appendKey(b, name)
-		b = appendJSONFloat(b, v)
-		b = append(b, ",\n"...)
+		b = append(appendJSONFloat(appendKey(b, name), v), ",\n"...)
 	}
 	integer := func(name string, v int) {
-		b = appendKey(b, name)
-		b = strconv.AppendInt(b, int64(v), 10)
-		b = append(b, ",\n"...)
+		b = append(strconv.AppendInt(appendKey(b, name), int64(v), 10), ",\n"...)
 	}
-	strs := func(name string, v []string, last bool) {
-		b = appendKey(b, name)
-		switch {
-		case v == nil:
-			b = append(b, "null"...)
-		case len(v) == 0:
-			b = append(b, "[]"...)
-		default:
-			b = append(b, "[\n"...)
-			for i, x := range v {
-				b = append(b, "    "...)
-				b = appendJSONString(b, x)
-				if i < len(v)-1 {
-					b = append(b, ',')
-				}
-				b = append(b, '\n')
-			}
-			b = append(b, "  ]"...)
-		}
-		if !last {
-			b = append(b, ',')
-		}
-		b = append(b, '\n')
+	unsigned := func(name string, v uint64) {
+		b = append(strconv.AppendUint(appendKey(b, name), v, 10), ",\n"...)
+	}
+	strs := func(name string, v []string) {
+		b = append(appendStrings(appendKey(b, name), v), ",\n"...)
 	}
 	str("scenario", s.Scenario)
 	str("scenario_sha256", s.ScenarioSHA256)
-	b = appendKey(b, "seed")
-	b = strconv.AppendUint(b, s.Seed, 10)
-	b = append(b, ",\n"...)
+	unsigned("seed", s.Seed)
 	str("revision", s.Revision)
-	strs("overrides", s.Overrides, false)
+	strs("overrides", s.Overrides)
 	str("policy", s.Policy)
 	if s.Consolidation != "" {
 		str("consolidation", s.Consolidation)
 	}
 	num("simulated_s", s.SimulatedS)
-	b = appendKey(b, "events")
-	b = strconv.AppendUint(b, s.Events, 10)
-	b = append(b, ",\n"...)
+	unsigned("events", s.Events)
 	integer("hosts", s.Hosts)
 	integer("vms_requested", s.VMsRequested)
 	integer("vms_placed", s.VMsPlaced)
@@ -88,14 +62,33 @@ func appendSummaryJSON(b []byte, s *Summary) []byte {
 	num("mean_on_hosts", s.MeanOnHosts)
 	num("mean_util", s.MeanUtil)
 	num("peak_power_w", s.PeakPowerW)
-	b = appendKey(b, "rejection_reasons")
-	b = appendSortedMap(b, s.RejectionReasons, func(b []byte, v int) []byte { return strconv.AppendInt(b, int64(v), 10) })
+	b = appendSortedMap(appendKey(b, "rejection_reasons"), s.RejectionReasons, appendJSONInt)
 	b = append(b, ",\n"...)
-	b = appendKey(b, "metrics")
-	b = appendSortedMap(b, s.Metrics, appendJSONFloat)
+	b = appendSortedMap(appendKey(b, "metrics"), s.Metrics, appendJSONFloat)
 	b = append(b, ",\n"...)
-	strs("warnings", s.Warnings, true)
-	return append(b, "}\n"...)
+	b = appendKey(b, "warnings")
+	b = appendStrings(b, s.Warnings)
+	return append(b, "\n}\n"...)
+}
+
+// appendStrings appends a list of strings nested one level.
+func appendStrings(b []byte, v []string) []byte {
+	switch {
+	case v == nil:
+		return append(b, "null"...)
+	case len(v) == 0:
+		return append(b, "[]"...)
+	}
+	b = append(b, "[\n"...)
+	for i, x := range v {
+		b = append(b, "    "...)
+		b = appendJSONString(b, x)
+		if i < len(v)-1 {
+			b = append(b, ',')
+		}
+		b = append(b, '\n')
+	}
+	return append(b, "  ]"...)
 }
 
 // appendKey appends a top-level key: indented, quoted, and a colon.
@@ -124,13 +117,16 @@ func appendSortedMap[V any](b []byte, m map[string]V, value func([]byte, V) []by
 		b = appendJSONString(b, k)
 		b = append(b, ": "...)
 		b = value(b, m[k])
-		if i < len(keys)-1 {
+		if i < len(m)-1 {
 			b = append(b, ',')
 		}
 		b = append(b, '\n')
 	}
 	return append(b, "  }"...)
 }
+
+// appendJSONInt appends v in decimal.
+func appendJSONInt(b []byte, v int) []byte { return strconv.AppendInt(b, int64(v), 10) }
 
 // appendJSONString appends s quoted. Printable ASCII other than the
 // characters encoding/json escapes (" \ < > &) is copied; any other string

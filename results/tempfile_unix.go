@@ -33,13 +33,10 @@ func createTemp(path string) (*tempFile, error) {
 	for range 10000 {
 		name := prefix + strconv.FormatUint(uint64(rand.Uint32()), 10)
 		var fd int
-		var err error
-		for {
+		err := retryEINTR(func() (err error) {
 			fd, err = syscall.Open(name, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, 0o644)
-			if !errors.Is(err, syscall.EINTR) {
-				break
-			}
-		}
+			return err
+		})
 		if errors.Is(err, syscall.EEXIST) {
 			continue
 		}
@@ -75,16 +72,10 @@ func (f *tempFile) Write(b []byte) (int, error) {
 
 // Sync flushes the file's data and metadata to its device.
 func (f *tempFile) Sync() error {
-	for {
-		err := syscall.Fsync(f.fd)
-		if errors.Is(err, syscall.EINTR) {
-			continue
-		}
-		if err != nil {
-			return &os.PathError{Op: "fsync", Path: f.name, Err: err}
-		}
-		return nil
+	if err := retryEINTR(func() error { return syscall.Fsync(f.fd) }); err != nil {
+		return &os.PathError{Op: "fsync", Path: f.name, Err: err}
 	}
+	return nil
 }
 
 // Close closes the descriptor (once: Linux closes it even when close(2)
@@ -103,14 +94,17 @@ func (f *tempFile) Close() error {
 
 // rename renames the temporary file over path.
 func (f *tempFile) rename(path string) error {
+	if err := retryEINTR(func() error { return syscall.Rename(f.name, path) }); err != nil {
+		return &os.LinkError{Op: "rename", Old: f.name, New: path, Err: err}
+	}
+	return nil
+}
+
+// retryEINTR calls call again while a signal interrupts it.
+func retryEINTR(call func() error) error {
 	for {
-		err := syscall.Rename(f.name, path)
-		if errors.Is(err, syscall.EINTR) {
-			continue
+		if err := call(); !errors.Is(err, syscall.EINTR) {
+			return err
 		}
-		if err != nil {
-			return &os.LinkError{Op: "rename", Old: f.name, New: path, Err: err}
-		}
-		return nil
 	}
 }

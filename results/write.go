@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -440,24 +441,19 @@ func (s *Summary) Sanitize() {
 			fix(f.name, p)
 		}
 	}
-	// The metrics in key order, looked at only when one is bad: a summary
-	// already sanitized is only read, so goroutines may share it.
+	// The metrics, in key order when one is bad (and only read otherwise:
+	// a summary already sanitized may be shared by goroutines).
+	anyBad := false
 	for _, x := range s.Metrics {
-		if !bad(x) {
-			continue
-		}
-		keys := make([]string, 0, len(s.Metrics))
-		for k := range s.Metrics {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
+		anyBad = anyBad || bad(x)
+	}
+	if anyBad {
+		for _, k := range slices.Sorted(maps.Keys(s.Metrics)) {
 			if x := s.Metrics[k]; bad(x) {
 				fix("metrics."+k, &x)
 				s.Metrics[k] = x
 			}
 		}
-		break
 	}
 	if s.Overrides == nil {
 		s.Overrides = []string{}
