@@ -322,41 +322,35 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 		}
 		close(prepared)
 	})
-	var todo []int
-	if fresh {
-		for i, r := range runs {
-			if opt.Shards <= 1 || r.Index%opt.Shards == opt.Shard {
-				todo = append(todo, i)
-			}
-		}
-		out.Mine = len(todo)
-	} else {
+	// One listing of runs/ says which run files to read back (a new sweep
+	// has none).
+	present := map[string]bool{}
+	if !fresh {
 		if settle(); prepErr != nil {
 			return out, prepErr
 		}
-		// One listing of runs/ says which run files to read back.
-		present := map[string]bool{}
 		if entries, err := os.ReadDir(filepath.Join(dir, "runs")); err == nil {
 			for _, e := range entries {
 				present[e.Name()] = true
 			}
 		}
-		for i, r := range runs {
-			if opt.Shards > 1 && r.Index%opt.Shards != opt.Shard {
-				continue
-			}
-			out.Mine++
-			if !present[r.Name()] {
-				todo = append(todo, i)
-				continue
-			}
-			if s, err := readRun(filepath.Join(dir, "runs", r.Name())); err == nil && s.ScenarioSHA256 == sp.Hashes[r.Point] && s.Seed == r.Seed {
-				out.Skipped++
-				sums[i] = s
-				continue
-			}
-			todo = append(todo, i)
+	}
+	var todo []int
+	for i, r := range runs {
+		if opt.Shards > 1 && r.Index%opt.Shards != opt.Shard {
+			continue
 		}
+		out.Mine++
+		if !present[r.Name()] {
+			todo = append(todo, i)
+			continue
+		}
+		if s, err := readRun(filepath.Join(dir, "runs", r.Name())); err == nil && s.ScenarioSHA256 == sp.Hashes[r.Point] && s.Seed == r.Seed {
+			out.Skipped++
+			sums[i] = s
+			continue
+		}
+		todo = append(todo, i)
 	}
 	// The workers simulate; one goroutine writes their results, once the
 	// directory is prepared, so that the file system's latency (creating
