@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 )
 
 const usage = `simrun — a deterministic discrete-event simulator of virtualized datacenters
@@ -143,6 +144,18 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 
 // multiFlag collects a repeated string flag.
 type multiFlag []string
+
+// took says how long a command took, readably at any scale: "under 1 ms",
+// "37 ms", "2.4 s".
+func took(d time.Duration) string {
+	switch ms := d.Round(time.Millisecond) / time.Millisecond; {
+	case d < time.Millisecond:
+		return "under 1 ms"
+	case ms < 1000:
+		return fmt.Sprintf("%d ms", ms)
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
+}
 
 func (m *multiFlag) String() string     { return fmt.Sprint([]string(*m)) }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

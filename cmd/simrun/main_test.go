@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/simrun/simrun/internal/dirtest"
 )
@@ -228,6 +229,28 @@ func TestQuickstartNothingLost(t *testing.T) {
 			}
 		default:
 			t.Errorf("unexpected state: %s", l)
+		}
+	}
+}
+
+func TestTook(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "under 1 ms"},
+		{999 * time.Microsecond, "under 1 ms"},
+		{time.Millisecond, "1 ms"},
+		{37*time.Millisecond + 400*time.Microsecond, "37 ms"},
+		{37*time.Millisecond + 500*time.Microsecond, "38 ms"},
+		{999 * time.Millisecond, "999 ms"},
+		{999*time.Millisecond + 600*time.Microsecond, "1.0 s"},
+		{time.Second, "1.0 s"},
+		{2449 * time.Millisecond, "2.4 s"},
+		{95 * time.Second, "95.0 s"},
+	} {
+		if got := took(c.d); got != c.want {
+			t.Errorf("took(%v) = %q, want %q", c.d, got, c.want)
 		}
 	}
 }
