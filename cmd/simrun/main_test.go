@@ -254,3 +254,11 @@ func TestTook(t *testing.T) {
 		}
 	}
 }
+
+func TestWorkersText(t *testing.T) {
+	for n, want := range map[int]string{1: "1 worker", 2: "2 workers", 16: "16 workers"} {
+		if got := workersText(n); got != want {
+			t.Errorf("workersText(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -145,7 +145,7 @@ func cmdPlan(args []string, stdout, stderr io.Writer) error {
 		for _, w := range res.Warnings {
 			fmt.Fprintf(stdout, "  warning: %s\n", w)
 		}
-		how := fmt.Sprintf("%d values probed, %d runs run and %d reused in %s on %d workers", len(res.Probes), ran, reused, took(time.Since(started)), *jobs)
+		how := fmt.Sprintf("%d values probed, %d runs run and %d reused in %s on %s", len(res.Probes), ran, reused, took(time.Since(started)), workersText(*jobs))
 		switch {
 		case res.MetAtLo:
 			fmt.Fprintf(stdout, "  answer: %s = %d, the low end of the range: smaller values were not examined (lower --range to look at them); %s\n", k, res.Answer, how)

@@ -279,7 +279,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	if opt.Shards > 1 {
 		fmt.Fprintf(stdout, "; shard %d/%d has %d", opt.Shard, opt.Shards, o.Mine)
 	}
-	fmt.Fprintf(stdout, "; ran %d, %d already done, in %s on %d workers\n", o.Ran, o.Skipped, took(time.Since(started)), *jobs)
+	fmt.Fprintf(stdout, "; ran %d, %d already done, in %s on %s\n", o.Ran, o.Skipped, took(time.Since(started)), workersText(*jobs))
 	if !o.Complete {
 		fmt.Fprintf(stdout, "  runs in %s/runs; when every shard is done: simrun merge -o DIR %s ...\n", dir, dir)
 		return nil
