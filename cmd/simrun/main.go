@@ -145,14 +145,17 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 // multiFlag collects a repeated string flag.
 type multiFlag []string
 
+func (m *multiFlag) String() string     { return fmt.Sprint([]string(*m)) }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
 // took says how long a command took, readably at any scale: "under 1 ms",
 // "37 ms", "2.4 s".
 func took(d time.Duration) string {
-	switch ms := d.Round(time.Millisecond) / time.Millisecond; {
-	case d < time.Millisecond:
+	if d < time.Millisecond {
 		return "under 1 ms"
-	case ms < 1000:
-		return fmt.Sprintf("%d ms", ms)
+	}
+	if ms := d.Round(time.Millisecond); ms < time.Second {
+		return fmt.Sprintf("%d ms", ms/time.Millisecond)
 	}
 	return fmt.Sprintf("%.1f s", d.Seconds())
 }
@@ -164,9 +167,6 @@ func workersText(n int) string {
 	}
 	return fmt.Sprintf("%d workers", n)
 }
-
-func (m *multiFlag) String() string     { return fmt.Sprint([]string(*m)) }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 // parseInterleaved parses flags that may come before or after positional
 // arguments, returning the positionals.
