@@ -55,10 +55,11 @@ func (f *tempFile) Name() string { return f.name }
 func (f *tempFile) Write(b []byte) (int, error) {
 	done := 0
 	for done < len(b) {
-		n, err := syscall.Write(f.fd, b[done:])
-		if errors.Is(err, syscall.EINTR) {
-			continue
-		}
+		var n int
+		err := retryEINTR(func() (err error) {
+			n, err = syscall.Write(f.fd, b[done:])
+			return err
+		})
 		if err != nil {
 			return done, &os.PathError{Op: "write", Path: f.name, Err: err}
 		}

@@ -415,56 +415,49 @@ func Execute(ctx context.Context, dir string, g *Grid, load Loader, exec Executo
 		}
 		return false, k - nLoads
 	}
-	var next atomic.Int64
-	work := func() {
-		for !failed.Load() && ctx.Err() == nil {
-			isLoad, k := task(int(next.Add(1) - 1))
-			if isLoad {
-				loadPoint(k)
-				close(loaded[k])
-				if loadsLeft.Add(-1) == 0 {
-					settle()
-				}
-				continue
+	// The workers take the queue's tasks in order (pool.run: this
+	// goroutine is one of them), and none once a run has failed or the
+	// sweep is cancelled.
+	newPool(workers).run(nLoads+len(todo), func(k int) {
+		if failed.Load() || ctx.Err() != nil {
+			return
+		}
+		isLoad, idx := task(k)
+		if isLoad {
+			loadPoint(idx)
+			close(loaded[idx])
+			if loadsLeft.Add(-1) == 0 {
+				settle()
 			}
-			if k >= len(todo) {
+			return
+		}
+		i := todo[idx]
+		p := runs[i].Point
+		if fresh {
+			select {
+			case <-loaded[p]:
+			case <-runCtx.Done():
+				return
+			case <-waitStopped:
 				return
 			}
-			i := todo[k]
-			p := runs[i].Point
-			if fresh {
-				select {
-				case <-loaded[p]:
-				case <-runCtx.Done():
-					continue
-				case <-waitStopped:
-					continue
-				}
-				if loadErrs[p] != nil {
-					continue // prepare reports it
-				}
+			if loadErrs[p] != nil {
+				return // prepare reports it
 			}
-			sc := *pointSC[p]
-			sc.Seed = runs[i].Seed
-			s, err := exec(runCtx, &sc)
-			if err != nil {
-				fail(i, err)
-				continue
-			}
-			// Sanitized here, so that the writer (which sanitizes
-			// what it writes) and the aggregate only read it.
-			s.Sanitize()
-			sums[i], vals[i] = s, Metrics(s)
-			finished <- result{i, s}
 		}
-	}
-	// This goroutine is one of the workers (see pool.run).
-	var wg sync.WaitGroup
-	for range min(workers, max(nLoads+len(todo), 1)) - 1 {
-		wg.Go(work)
-	}
-	work()
-	wg.Wait()
+		sc := *pointSC[p]
+		sc.Seed = runs[i].Seed
+		s, err := exec(runCtx, &sc)
+		if err != nil {
+			fail(i, err)
+			return
+		}
+		// Sanitized here, so that the writer (which sanitizes what it
+		// writes) and the aggregate only read it.
+		s.Sanitize()
+		sums[i], vals[i] = s, Metrics(s)
+		finished <- result{i, s}
+	})
 	close(finished)
 	settle() // when stopped before the last load
 	if prepErr != nil {
